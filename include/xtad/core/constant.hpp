@@ -1,0 +1,144 @@
+// Defines xtad's constants: compile-time rationals, runtime scalars, and constant tensors.
+#pragma once
+
+#include "xtad/core/expression.hpp"
+#include "xtad/core/xtensor.hpp"
+
+#include <memory>
+#include <numeric>
+#include <type_traits>
+
+namespace xtad {
+
+namespace detail {
+
+template <class S>
+constexpr static_size size_of_shape_type = static_size::unknown;
+template <std::size_t... X>
+constexpr static_size size_of_shape_type<xt::fixed_shape<X...>> = (X * ... * std::size_t{1}) == 1
+                                                                      ? static_size::one
+                                                                      : static_size::many;
+
+} // namespace detail
+
+/// A compile-time rational constant Num/Den (lowest terms, Den > 0). It is what the
+/// simplifier folds: `0 * x` is zero, `1 * x` is `x`, `3 * (3 * x)` is `9 * x`.
+template <long long Num, long long Den = 1>
+struct static_constant {
+    static_assert(Den > 0 && std::gcd(Num, Den) == (Num == 0 ? Den : 1),
+                  "xtad::static_constant is kept in lowest terms; build it with make_static");
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = Den == 1 ? (Num < 0 ? 4 : 9) : 6;
+    using value_type = void;
+    using leaves = detail::type_list<>;
+    static constexpr static_size size_known = static_size::one;
+    static constexpr long long num = Num;
+    static constexpr long long den = Den;
+
+    shape_t shape() const { return {}; }
+    template <class T>
+    static constexpr T value() {
+        return T(Num) / T(Den);
+    }
+};
+
+using zero_t = static_constant<0>;
+using one_t = static_constant<1>;
+
+/// The static constant Num/Den in lowest terms.
+template <long long Num, long long Den = 1>
+constexpr auto make_static() {
+    static_assert(Den != 0, "xtad: a static constant with denominator 0");
+    constexpr long long g = std::gcd(Num, Den) == 0 ? 1 : std::gcd(Num, Den);
+    constexpr long long s = Den < 0 ? -1 : 1;
+    return static_constant<s * Num / g, s * Den / g>{};
+}
+
+template <class E>
+constexpr bool is_static_constant = false;
+template <long long N, long long D>
+constexpr bool is_static_constant<static_constant<N, D>> = true;
+
+template <class E>
+constexpr bool is_zero = std::is_same_v<std::remove_cvref_t<E>, zero_t>;
+template <class E>
+constexpr bool is_one = std::is_same_v<std::remove_cvref_t<E>, one_t>;
+
+/// A scalar known at run time (`3` in `3 * a`). It takes the element type of the tensors it
+/// meets, as a Python number does in torch: `3 * a` stays float for a float `a`.
+template <class S>
+struct scalar {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 9;
+    using value_type = void;
+    using leaves = detail::type_list<>;
+    static constexpr static_size size_known = static_size::one;
+    S value;
+
+    shape_t shape() const { return {}; }
+};
+
+template <class E>
+constexpr bool is_scalar_node = false;
+template <class S>
+constexpr bool is_scalar_node<scalar<S>> = true;
+
+/// Static or runtime scalar constant.
+template <class E>
+constexpr bool is_constant_scalar =
+    is_static_constant<std::remove_cvref_t<E>> || is_scalar_node<std::remove_cvref_t<E>>;
+
+/// The value of a scalar constant in type T.
+template <class T, class E>
+constexpr T constant_value(E const& e) {
+    if constexpr (is_static_constant<E>) {
+        return E::template value<T>();
+    } else {
+        return static_cast<T>(e.value);
+    }
+}
+
+/// A tensor that takes part in an expression without being differentiated: a plain xtensor
+/// container or expression. An lvalue is held by reference (xtensor's closure rule); an
+/// rvalue is owned, shared between copies of the tree.
+template <auto Tag, bool Owned>
+struct tensor_constant {
+    using X = typename decltype(Tag)::type;
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 9;
+    using expression_type = X;
+    using value_type = typename X::value_type;
+    using leaves = detail::type_list<>;
+    static constexpr static_size size_known = detail::size_of_shape_type<typename X::shape_type>;
+    std::conditional_t<Owned, std::shared_ptr<X const>, X const*> held;
+
+    X const& get() const { return *held; }
+    shape_t shape() const { return detail::to_shape(held->shape()); }
+};
+
+} // namespace xtad
+
+namespace xtad {
+
+/// A tensor of ones of a given shape (torch.ones_like): the seed `grad` and `backward` take to
+/// mean "every output counts once". The adjoint pass treats it as the constant 1, so that
+/// derivatives stay simple (`9*a^2`, not `ones*9*a^2`).
+struct ones {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 9;
+    using value_type = void;
+    using leaves = detail::type_list<>;
+    static constexpr static_size size_known = static_size::unknown;
+    shape_t shape_;
+
+    shape_t shape() const { return shape_; }
+};
+
+/// Ones of the shape of `e`: an xtad expression, or an xtensor expression.
+template <class E>
+requires Expression<E> || xt::is_xexpression<std::remove_cvref_t<E>>::value ones
+ones_like(E const& e) {
+    return ones{detail::to_shape(e.shape())};
+}
+
+} // namespace xtad

@@ -1,0 +1,153 @@
+// Defines xtad::leaf and xtad::var, the named variables that gradients are taken with respect to.
+#pragma once
+
+#include "xtad/core/constant.hpp"
+#include "xtad/core/error.hpp"
+#include "xtad/core/expression.hpp"
+#include "xtad/core/xtensor.hpp"
+
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace xtad {
+
+/// Element types that can be differentiated; xtad::dual specialises this in forward/.
+template <class T>
+struct is_real : std::is_floating_point<T> {};
+
+template <class T>
+concept Real = is_real<T>::value;
+
+/// A named variable: owns its value and, once a backward pass has reached it, its gradient.
+/// The name is the leaf's identity inside a tree, known at compile time.
+template <fixed_string Name, auto Tag>
+class leaf {
+    using C = typename decltype(Tag)::type;
+
+    static_assert(Real<typename C::value_type>,
+                  "xtad::var<name>(x) needs floating-point values (float, double or a dual); an "
+                  "integer tensor has no gradient");
+
+public:
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 9;
+    static constexpr auto name = Name;
+    using container_type = C;
+    using value_type = typename C::value_type;
+    using leaves = detail::type_list<leaf>;
+    static constexpr static_size size_known = detail::size_of_shape_type<typename C::shape_type>;
+
+    explicit leaf(C value)
+        : value_(std::move(value)) {}
+
+    /// The value; changing it through the non-const overload is seen by the next evaluation.
+    C const& value() const { return value_; }
+    C& value() { return value_; }
+    shape_t shape() const { return detail::to_shape(value_.shape()); }
+
+    /// True once a backward pass has accumulated into this leaf (torch: `a.grad is not None`).
+    bool has_grad() const { return grad_.has_value(); }
+
+    /// The accumulated gradient, of the leaf's shape (torch: `a.grad`).
+    C const& grad() const {
+        if (!grad_) {
+            throw error("xtad: leaf '" + std::string(Name.view())
+                        + "' has no gradient yet; call backward() on an expression using it");
+        }
+        return *grad_;
+    }
+
+    /// Sets the accumulated gradient to zeros (torch: `a.grad.zero_()`).
+    void zero_grad() const {
+        grad_.emplace(value_);
+        grad_->fill(value_type(0));
+    }
+
+    /// Adds `g` to the gradient, as a backward pass does; the first pass stores it.
+    template <class G>
+    void accumulate_grad(G&& g) const {
+        if (grad_) {
+            *grad_ += std::forward<G>(g);
+        } else {
+            grad_.emplace(std::forward<G>(g));
+        }
+    }
+
+private:
+    C value_;
+    mutable std::optional<C> grad_;
+};
+
+/// A leaf inside a tree that does not own it: what an lvalue leaf becomes in an expression.
+template <class L>
+struct leaf_ref {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 9;
+    static constexpr auto name = L::name;
+    using leaf_type = L;
+    using value_type = typename L::value_type;
+    using leaves = detail::type_list<L>;
+    static constexpr static_size size_known = L::size_known;
+    L const* ptr;
+
+    L const& get() const { return *ptr; }
+    shape_t shape() const { return ptr->shape(); }
+};
+
+template <class E>
+constexpr bool is_leaf = false;
+template <fixed_string N, auto Tag>
+constexpr bool is_leaf<leaf<N, Tag>> = true;
+
+template <class E>
+constexpr bool is_leaf_ref = false;
+template <class L>
+constexpr bool is_leaf_ref<leaf_ref<L>> = true;
+
+namespace detail {
+
+template <class L>
+L const& leaf_of(L const& l) requires is_leaf<L> {
+    return l;
+}
+template <class L>
+L const& leaf_of(leaf_ref<L> const& r) {
+    return r.get();
+}
+
+template <class E>
+struct container_for {
+    using type = xt::xarray<typename std::decay_t<E>::value_type>;
+};
+template <class T, class A, xt::layout_type L, class SA>
+struct container_for<xt::xarray_container<T, L, A, SA>> {
+    using type = xt::xarray_container<T, L, A, SA>;
+};
+template <class EC, std::size_t N, xt::layout_type L, class Tag>
+struct container_for<xt::xtensor_container<EC, N, L, Tag>> {
+    using type = xt::xtensor_container<EC, N, L, Tag>;
+};
+template <class ET, class S, xt::layout_type L, bool SH, class Tag>
+struct container_for<xt::xfixed_container<ET, S, L, SH, Tag>> {
+    using type = xt::xfixed_container<ET, S, L, SH, Tag>;
+};
+
+} // namespace detail
+
+/// A leaf named `Name` holding `value` (a copy, or the moved container): `var<"a">(x)`.
+/// Containers keep their type (xarray, xtensor, xtensor_fixed); other xtensor expressions are
+/// evaluated into an xarray, and a number becomes a 0-d tensor.
+template <fixed_string Name, class E>
+auto var(E&& value) {
+    if constexpr (std::is_arithmetic_v<std::remove_cvref_t<E>>) {
+        using C = xt::xarray<std::remove_cvref_t<E>>;
+        return leaf<Name, detail::type_tag<C>{}>(C(value));
+    } else {
+        using C = typename detail::container_for<std::remove_cvref_t<E>>::type;
+        return leaf<Name, detail::type_tag<C>{}>(C(std::forward<E>(value)));
+    }
+}
+
+} // namespace xtad

@@ -1,0 +1,299 @@
+// Defines the inner nodes of xtad's trees (unary, binary, select, reduce) and the closure rule
+// that turns an operand into a node.
+#pragma once
+
+#include "xtad/core/constant.hpp"
+#include "xtad/core/expression.hpp"
+#include "xtad/core/leaf.hpp"
+#include "xtad/core/xtensor.hpp"
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace xtad {
+
+/// How an op is printed in a formula.
+enum class notation { function, infix, prefix, power };
+
+/// A compile-time integer such as `boost::hana::int_c<3>` or `std::integral_constant`; it
+/// becomes a static constant, which the simplifier can fold.
+template <class X>
+concept IntegralConstant = std::is_empty_v<X> && requires {
+    { X::value } -> std::convertible_to<long long>;
+} && std::is_integral_v<std::remove_cv_t<decltype(X::value)>>;
+
+/// What may stand beside an expression in an operation: another expression, a number, a
+/// compile-time integer, or a plain xtensor expression (a constant).
+template <class X>
+concept Operand = Expression<X> || std::is_arithmetic_v<std::remove_cvref_t<X>> || IntegralConstant<
+    std::remove_cvref_t<X>> || xt::is_xexpression<std::remove_cvref_t<X>>::value;
+
+namespace detail {
+
+template <class>
+constexpr bool always_false = false;
+
+/// The closure rule: lvalue leaves and lvalue tensors are held by reference, rvalues by value;
+/// inner nodes are small and always held by value.
+template <class X>
+auto as_node(X&& x) {
+    using D = std::remove_cvref_t<X>;
+    if constexpr (is_leaf<D>) {
+        if constexpr (std::is_lvalue_reference_v<X>) {
+            return leaf_ref<D>{&x};
+        } else {
+            return D(std::move(x));
+        }
+    } else if constexpr (Expression<D>) {
+        return D(std::forward<X>(x));
+    } else if constexpr (std::is_arithmetic_v<D>) {
+        return scalar<D>{x};
+    } else if constexpr (IntegralConstant<D>) {
+        return make_static<static_cast<long long>(D::value)>();
+    } else if constexpr (xt::is_xexpression<D>::value) {
+        if constexpr (std::is_lvalue_reference_v<X>) {
+            return tensor_constant<detail::type_tag<D>{}, false>{&x};
+        } else {
+            return tensor_constant<detail::type_tag<D>{}, true>{
+                std::make_shared<D const>(std::move(x))};
+        }
+    } else {
+        static_assert(always_false<D>, "xtad: an operand must be an xtad expression, a number, "
+                                       "a compile-time integer or an xtensor expression");
+    }
+}
+
+} // namespace detail
+
+template <class X>
+using node_t = decltype(detail::as_node(std::declval<X>()));
+
+/// `op(arg)` for an elementwise op.
+template <class Op, class E>
+struct unary {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = Op::precedence;
+    using op_type = Op;
+    using value_type = typename E::value_type;
+    using leaves = leaves_t<E>;
+    static constexpr static_size size_known = E::size_known;
+    E arg;
+    [[no_unique_address]] Op op{};
+
+    shape_t shape() const { return arg.shape(); }
+};
+
+/// `op(lhs, rhs)` for an elementwise op; the shapes broadcast as in numpy and torch.
+template <class Op, class L, class R>
+struct binary {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = Op::precedence;
+    using op_type = Op;
+    using value_type = std::conditional_t<
+        Op::is_mask, bool,
+        typename detail::common_value<typename L::value_type, typename R::value_type>::type>;
+    // A mask has no gradient: the leaves under a comparison are not differentiated through it.
+    using leaves = std::conditional_t<Op::is_mask, detail::type_list<>,
+                                      detail::concat_t<leaves_t<L>, leaves_t<R>>>;
+    static_assert(detail::names_consistent<detail::concat_t<leaves_t<L>, leaves_t<R>>>,
+                  "xtad: two different leaves in one expression share a name; give each "
+                  "var<\"name\"> a name of its own");
+    static constexpr static_size size_known = detail::combine(L::size_known, R::size_known);
+    L lhs;
+    R rhs;
+    [[no_unique_address]] Op op{};
+
+    shape_t shape() const { return detail::broadcast_shapes(lhs.shape(), rhs.shape(), Op::name); }
+};
+
+/// `where(cond, a, b)`: a where the mask is true, b elsewhere.
+template <class C, class A, class B>
+struct select {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 10;
+    using value_type =
+        typename detail::common_value<typename A::value_type, typename B::value_type>::type;
+    using leaves = detail::concat_t<leaves_t<A>, leaves_t<B>>;
+    static_assert(detail::names_consistent<detail::concat_t<leaves_t<C>, leaves_t<A>, leaves_t<B>>>,
+                  "xtad: two different leaves in one expression share a name; give each "
+                  "var<\"name\"> a name of its own");
+    static constexpr static_size size_known =
+        detail::combine(C::size_known, detail::combine(A::size_known, B::size_known));
+    C cond;
+    A then_;
+    B else_;
+
+    shape_t shape() const {
+        return detail::broadcast_shapes(
+            cond.shape(), detail::broadcast_shapes(then_.shape(), else_.shape(), "where"), "where");
+    }
+};
+
+/// The axes a reduction runs over, normalised (non-negative, sorted, unique); empty with
+/// `all` set for a reduction over every element.
+struct axes_t {
+    std::vector<std::size_t> list;
+    bool all = true;
+};
+
+namespace detail {
+
+inline axes_t normalise_axes(std::vector<std::ptrdiff_t> const& requested, shape_t const& shape,
+                             std::string_view op) {
+    axes_t out{{}, false};
+    auto const rank = static_cast<std::ptrdiff_t>(shape.size());
+    for (auto a : requested) {
+        auto const k = a < 0 ? a + rank : a;
+        if (k < 0 || k >= rank) {
+            throw error("xtad::" + std::string(op) + ": axis " + std::to_string(a)
+                        + " is out of range for a tensor of shape " + shape_str(shape));
+        }
+        out.list.push_back(static_cast<std::size_t>(k));
+    }
+    std::sort(out.list.begin(), out.list.end());
+    if (std::adjacent_find(out.list.begin(), out.list.end()) != out.list.end()) {
+        throw error("xtad::" + std::string(op) + ": an axis is repeated");
+    }
+    return out;
+}
+
+inline bool is_reduced(axes_t const& axes, std::size_t i) {
+    return axes.all || std::binary_search(axes.list.begin(), axes.list.end(), i);
+}
+
+inline shape_t reduced_shape(shape_t const& in, axes_t const& axes) {
+    shape_t out;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (!is_reduced(axes, i)) {
+            out.push_back(in[i]);
+        }
+    }
+    return out;
+}
+
+/// The reduced shape with the reduced axes kept as 1 (torch's keepdim=True).
+inline shape_t kept_shape(shape_t const& in, axes_t const& axes) {
+    shape_t out = in;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (is_reduced(axes, i)) {
+            out[i] = 1;
+        }
+    }
+    return out;
+}
+
+/// How many elements each reduced slice has.
+inline std::size_t reduced_count(shape_t const& in, axes_t const& axes) {
+    std::size_t n = 1;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (is_reduced(axes, i)) {
+            n *= in[i];
+        }
+    }
+    return n;
+}
+
+} // namespace detail
+
+/// A value computed once per evaluation and shared by every copy of the node that owns it:
+/// the materialisation points of a tree (reductions, and later matmul, inverse, solve).
+template <class T>
+struct cache_slot {
+    std::shared_ptr<std::optional<xt::xarray<T>>> slot =
+        std::make_shared<std::optional<xt::xarray<T>>>();
+
+    void clear() const { slot->reset(); }
+    bool filled() const { return slot->has_value(); }
+    template <class F>
+    xt::xarray<T> const& get_or(F&& compute) const {
+        if (!*slot) {
+            slot->emplace(std::forward<F>(compute)());
+        }
+        return **slot;
+    }
+};
+
+/// `op(arg)` over `axes` for an op that needs whole slices of its argument at once (sum, mean,
+/// prod, norm); its value is materialised once per evaluation.
+template <class Op, class E>
+struct reduce {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 10;
+    using op_type = Op;
+    using value_type = typename E::value_type;
+    using leaves = leaves_t<E>;
+    static constexpr static_size size_known = static_size::unknown;
+    E arg;
+    axes_t axes;
+    cache_slot<value_t<E>> cache{};
+
+    shape_t shape() const { return Op::result_shape(arg.shape(), axes); }
+};
+
+/// An adjoint that has been built on a larger, broadcast shape (`logical`), summed down to the
+/// shape of what it is the adjoint of (`target`): broadcasting undone. Materialised.
+template <class E>
+struct fit {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = E::precedence;
+    using value_type = typename E::value_type;
+    using leaves = leaves_t<E>;
+    static constexpr static_size size_known = static_size::unknown;
+    E arg;
+    shape_t logical;
+    shape_t target;
+    cache_slot<value_t<E>> cache{};
+
+    shape_t shape() const { return target; }
+};
+
+/// The adjoint of a reduction's result, given back the reduced axes (of size 1), so that it
+/// broadcasts over the reduction's argument. Lazy: a reshaped view.
+template <class E>
+struct expand {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = E::precedence;
+    using value_type = typename E::value_type;
+    using leaves = leaves_t<E>;
+    static constexpr static_size size_known = static_size::unknown;
+    E arg;
+    shape_t kept;
+
+    shape_t shape() const { return kept; }
+};
+
+/// Calls `f` on `e` and on every node below it.
+template <class E, class F>
+void for_each_node(E const& e, F&& f) {
+    f(e);
+    if constexpr (requires { e.arg; } && !is_leaf_ref<E> && !is_leaf<E>) {
+        for_each_node(e.arg, f);
+    } else if constexpr (requires { e.lhs; }) {
+        for_each_node(e.lhs, f);
+        for_each_node(e.rhs, f);
+    } else if constexpr (requires { e.cond; }) {
+        for_each_node(e.cond, f);
+        for_each_node(e.then_, f);
+        for_each_node(e.else_, f);
+    }
+}
+
+/// Forgets every materialised value in `e`, so that the next evaluation reads the leaves anew.
+template <class E>
+void clear_caches(E const& e) {
+    for_each_node(e, [](auto const& n) {
+        if constexpr (requires { n.cache.clear(); }) {
+            n.cache.clear();
+        }
+    });
+}
+
+} // namespace xtad

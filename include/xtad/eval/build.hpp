@@ -1,0 +1,139 @@
+// Defines xtad::eval and the evaluator that turns a tree into one lazy xtensor expression.
+#pragma once
+
+#include "xtad/core/node.hpp"
+
+#include <type_traits>
+#include <utility>
+
+namespace xtad {
+
+namespace detail {
+
+/// The scalar rule of an op, as the functor of an xtensor function.
+template <class Op>
+struct scalar_fn {
+    Op op;
+    template <class... T>
+    auto operator()(T const&... x) const {
+        return op.value(x...);
+    }
+};
+
+} // namespace detail
+
+// `build<T>(e)` gives the xtensor expression that computes `e`, with scalar constants in type T
+// (the element type of the whole tree). Elementwise nodes become one nest of lazy xtensor
+// functions; leaves and materialised values enter it by reference.
+
+template <class T, fixed_string N, auto Tag>
+auto const& build(leaf<N, Tag> const& e) {
+    return e.value();
+}
+
+template <class T, class L>
+auto const& build(leaf_ref<L> const& e) {
+    return e.get().value();
+}
+
+template <class T, long long Num, long long Den>
+T build(static_constant<Num, Den> const&) {
+    return static_constant<Num, Den>::template value<T>();
+}
+
+template <class T, class S>
+T build(scalar<S> const& e) {
+    return static_cast<T>(e.value);
+}
+
+template <class T>
+auto build(ones const& e) {
+    return xt::broadcast(T(1), e.shape_);
+}
+
+template <class T, auto Tag, bool Owned>
+auto const& build(tensor_constant<Tag, Owned> const& e) {
+    return e.get();
+}
+
+template <class T, class Op, class E>
+auto build(unary<Op, E> const& e) {
+    return xt::make_lambda_xfunction(detail::scalar_fn<Op>{e.op}, build<T>(e.arg));
+}
+
+template <class T, class Op, class L, class R>
+auto build(binary<Op, L, R> const& e) {
+    return xt::make_lambda_xfunction(detail::scalar_fn<Op>{e.op}, build<T>(e.lhs), build<T>(e.rhs));
+}
+
+template <class T, class C, class A, class B>
+auto build(select<C, A, B> const& e) {
+    return xt::where(build<T>(e.cond), build<T>(e.then_), build<T>(e.else_));
+}
+
+template <class T, class Op, class E>
+auto const& build(reduce<Op, E> const& e) {
+    return e.cache.get_or([&] {
+        auto const in = e.arg.shape();
+        if (!e.axes.all) {
+            for (auto a : e.axes.list) {
+                if (a >= in.size()) {
+                    throw error("xtad::" + std::string(Op::name) + ": axis " + std::to_string(a)
+                                + " is out of range for a tensor of shape "
+                                + detail::shape_str(in));
+                }
+            }
+        }
+        return Op::template compute<value_t<E>>(build<T>(e.arg), e.axes);
+    });
+}
+
+namespace detail {
+
+/// Sums `x`, a value on the broadcast shape `logical`, down to `target`, the shape it was
+/// broadcast from: the adjoint of broadcasting.
+template <class V, class X>
+xt::xarray<V> sum_to(X&& x, shape_t const& logical, shape_t const& target) {
+    std::vector<std::size_t> axes;
+    std::size_t const lead = logical.size() - target.size();
+    for (std::size_t i = 0; i < logical.size(); ++i) {
+        if (i < lead || (target[i - lead] == 1 && logical[i] != 1)) {
+            axes.push_back(i);
+        }
+    }
+    auto full = xt::broadcast(std::forward<X>(x), logical);
+    xt::xarray<V> out;
+    if (axes.empty()) {
+        out = full;
+    } else {
+        out = xt::sum(full, axes);
+    }
+    out.reshape(target);
+    return out;
+}
+
+} // namespace detail
+
+template <class T, class E>
+auto const& build(fit<E> const& e) {
+    return e.cache.get_or(
+        [&] { return detail::sum_to<value_t<E>>(build<T>(e.arg), e.logical, e.target); });
+}
+
+template <class T, class E>
+auto build(expand<E> const& e) {
+    return xt::reshape_view(build<T>(e.arg), e.kept);
+}
+
+/// Evaluates `e` into a new tensor: one fused loop over the elementwise part of the tree,
+/// after the materialised parts (reductions) have been computed once each.
+template <class E>
+requires Expression<E> xt::xarray<value_t<E>> eval(E const& e) {
+    (void)e.shape(); // checks every shape, naming the op at fault
+    clear_caches(e);
+    xt::xarray<value_t<E>> out = build<value_t<E>>(e);
+    clear_caches(e);
+    return out;
+}
+
+} // namespace xtad

@@ -1,0 +1,11 @@
+// Includes every op family of xtad (elementwise ops and reductions).
+#pragma once
+
+#include "xtad/ops/arithmetic.hpp"
+#include "xtad/ops/compare.hpp"
+#include "xtad/ops/exp_log.hpp"
+#include "xtad/ops/hyperbolic.hpp"
+#include "xtad/ops/power.hpp"
+#include "xtad/ops/reduction.hpp"
+#include "xtad/ops/special.hpp"
+#include "xtad/ops/trig.hpp"

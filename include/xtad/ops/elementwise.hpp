@@ -1,0 +1,67 @@
+// Defines the factories that build elementwise nodes, and the concepts of their arguments.
+#pragma once
+
+#include "xtad/core/node.hpp"
+
+#include <type_traits>
+#include <utility>
+
+namespace xtad {
+
+/// At least one of the arguments is an xtad expression: the condition under which xtad's
+/// operators and functions build a node (and leave plain numbers and tensors to others).
+template <class... X>
+concept AnyExpression = (Expression<X> || ...);
+
+/// A plain number or a dual number: elementwise functions on it compute the value directly.
+template <class X>
+concept RealScalar = Real<std::remove_cvref_t<X>>;
+
+/// Two arguments an xtad binary function accepts: operands of which at least one is an xtad
+/// expression.
+template <class L, class R>
+concept BinaryOperands = Operand<L> && Operand<R> && AnyExpression<L, R>;
+
+template <class Op, class X>
+auto make_unary(X&& x, Op op = {}) {
+    using E = node_t<X>;
+    return unary<Op, E>{detail::as_node(std::forward<X>(x)), op};
+}
+
+/// Builds `op(l, r)`; the shapes are checked here, so that a mismatch is reported where the
+/// expression is written.
+template <class Op, class L, class R>
+auto make_binary(L&& l, R&& r, Op op = {}) {
+    binary<Op, node_t<L>, node_t<R>> node{detail::as_node(std::forward<L>(l)),
+                                          detail::as_node(std::forward<R>(r)), op};
+    (void)node.shape();
+    return node;
+}
+
+/// The argument of an elementwise function: an expression (which builds a node) or a real
+/// scalar (which computes the value; this is how forward mode and the rules reuse the function).
+template <class X>
+concept Argument = Expression<X> || RealScalar<X>;
+
+namespace detail {
+
+template <class Op, class X>
+auto call_unary(X&& x, Op op = {}) {
+    if constexpr (RealScalar<X>) {
+        return op.value(x);
+    } else {
+        return make_unary<Op>(std::forward<X>(x), op);
+    }
+}
+
+template <class Op, class L, class R>
+auto call_binary(L&& l, R&& r, Op op = {}) {
+    if constexpr (RealScalar<L> && RealScalar<R>) {
+        return op.value(l, r);
+    } else {
+        return make_binary<Op>(std::forward<L>(l), std::forward<R>(r), op);
+    }
+}
+
+} // namespace detail
+} // namespace xtad

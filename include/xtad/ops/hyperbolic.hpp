@@ -1,0 +1,161 @@
+// Defines sinh, cosh, tanh, asinh, acosh and atanh.
+#pragma once
+
+#include "xtad/ops/power.hpp"
+
+#include <cmath>
+#include <string_view>
+#include <utility>
+
+namespace xtad {
+
+template <class X>
+requires Argument<X>
+auto sinh(X&& x);
+template <class X>
+requires Argument<X>
+auto cosh(X&& x);
+template <class X>
+requires Argument<X>
+auto tanh(X&& x);
+
+struct sinh_op {
+    static constexpr std::string_view name = "sinh";
+    static constexpr std::string_view symbol = "sinh";
+    static constexpr std::string_view grad_fn = "SinhBackward0";
+    static constexpr notation form = notation::function;
+    static constexpr int precedence = 10;
+    // d/dx sinh(x) = cosh(x)
+    template <class T>
+    T value(T const& x) const {
+        using std::sinh;
+        return sinh(x);
+    }
+    template <class X>
+    auto partial(X const& x) const {
+        return cosh(x);
+    }
+};
+
+struct cosh_op {
+    static constexpr std::string_view name = "cosh";
+    static constexpr std::string_view symbol = "cosh";
+    static constexpr std::string_view grad_fn = "CoshBackward0";
+    static constexpr notation form = notation::function;
+    static constexpr int precedence = 10;
+    // d/dx cosh(x) = sinh(x)
+    template <class T>
+    T value(T const& x) const {
+        using std::cosh;
+        return cosh(x);
+    }
+    template <class X>
+    auto partial(X const& x) const {
+        return sinh(x);
+    }
+};
+
+struct tanh_op {
+    static constexpr std::string_view name = "tanh";
+    static constexpr std::string_view symbol = "tanh";
+    static constexpr std::string_view grad_fn = "TanhBackward0";
+    static constexpr notation form = notation::function;
+    static constexpr int precedence = 10;
+    // d/dx tanh(x) = 1 - tanh(x)^2
+    template <class T>
+    T value(T const& x) const {
+        using std::tanh;
+        return tanh(x);
+    }
+    template <class X>
+    auto partial(X const& x) const {
+        return detail::sub(one_t{}, pow<2>(tanh(x)));
+    }
+};
+
+struct asinh_op {
+    static constexpr std::string_view name = "asinh";
+    static constexpr std::string_view symbol = "asinh";
+    static constexpr std::string_view grad_fn = "AsinhBackward0";
+    static constexpr notation form = notation::function;
+    static constexpr int precedence = 10;
+    // d/dx asinh(x) = 1 / sqrt(x^2 + 1)
+    template <class T>
+    T value(T const& x) const {
+        using std::asinh;
+        return asinh(x);
+    }
+    template <class X>
+    auto partial(X const& x) const {
+        return detail::div(one_t{}, sqrt(detail::add(pow<2>(x), one_t{})));
+    }
+};
+
+struct acosh_op {
+    static constexpr std::string_view name = "acosh";
+    static constexpr std::string_view symbol = "acosh";
+    static constexpr std::string_view grad_fn = "AcoshBackward0";
+    static constexpr notation form = notation::function;
+    static constexpr int precedence = 10;
+    // d/dx acosh(x) = 1 / sqrt(x^2 - 1)
+    template <class T>
+    T value(T const& x) const {
+        using std::acosh;
+        return acosh(x);
+    }
+    template <class X>
+    auto partial(X const& x) const {
+        return detail::div(one_t{}, sqrt(detail::sub(pow<2>(x), one_t{})));
+    }
+};
+
+struct atanh_op {
+    static constexpr std::string_view name = "atanh";
+    static constexpr std::string_view symbol = "atanh";
+    static constexpr std::string_view grad_fn = "AtanhBackward0";
+    static constexpr notation form = notation::function;
+    static constexpr int precedence = 10;
+    // d/dx atanh(x) = 1 / (1 - x^2)
+    template <class T>
+    T value(T const& x) const {
+        using std::atanh;
+        return atanh(x);
+    }
+    template <class X>
+    auto partial(X const& x) const {
+        return detail::div(one_t{}, detail::sub(one_t{}, pow<2>(x)));
+    }
+};
+
+template <class X>
+requires Argument<X>
+auto sinh(X&& x) {
+    return detail::call_unary<sinh_op>(std::forward<X>(x));
+}
+template <class X>
+requires Argument<X>
+auto cosh(X&& x) {
+    return detail::call_unary<cosh_op>(std::forward<X>(x));
+}
+template <class X>
+requires Argument<X>
+auto tanh(X&& x) {
+    return detail::call_unary<tanh_op>(std::forward<X>(x));
+}
+template <class X>
+requires Argument<X>
+auto asinh(X&& x) {
+    return detail::call_unary<asinh_op>(std::forward<X>(x));
+}
+template <class X>
+requires Argument<X>
+auto acosh(X&& x) {
+    return detail::call_unary<acosh_op>(std::forward<X>(x));
+}
+template <class X>
+requires Argument<X>
+auto atanh(X&& x) {
+    return detail::call_unary<atanh_op>(std::forward<X>(x));
+}
+
+} // namespace xtad

@@ -1,0 +1,197 @@
+// Defines the reductions sum, mean, prod and norm, over all elements or over axes.
+#pragma once
+
+#include "xtad/ops/power.hpp"
+
+#include <cmath>
+#include <cstddef>
+#include <initializer_list>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace xtad {
+
+namespace detail {
+
+// xtensor 0.24's immediate reductions over a runtime list of axes compute a wrong result shape;
+// its lazy reducers, assigned once, are right and visit each element once as well.
+template <class V, class X, class F>
+xt::xarray<V> reduce_with(X&& x, axes_t const& axes, F&& reducer) {
+    if (axes.all) {
+        return reducer(std::forward<X>(x));
+    }
+    return reducer(std::forward<X>(x), axes.list);
+}
+
+} // namespace detail
+
+/// The sum over all elements or over axes (torch.sum).
+struct sum_op {
+    static constexpr std::string_view name = "sum";
+    static constexpr std::string_view grad_fn_all = "SumBackward0";
+    static constexpr std::string_view grad_fn_axes = "SumBackward1";
+    static shape_t result_shape(shape_t const& in, axes_t const& axes) {
+        return detail::reduced_shape(in, axes);
+    }
+    template <class V, class X>
+    static xt::xarray<V> compute(X&& x, axes_t const& axes) {
+        return detail::reduce_with<V>(std::forward<X>(x), axes,
+                                      [](auto&&... a) { return xt::sum(a...); });
+    }
+    // d/dx_i sum(x) = 1: the seed, spread over the reduced axes
+    template <class G, class Node>
+    static auto vjp(G const& g, Node const&) {
+        return g;
+    }
+};
+
+/// The mean over all elements or over axes (torch.mean); NaN for an empty tensor, as torch.
+struct mean_op {
+    static constexpr std::string_view name = "mean";
+    static constexpr std::string_view grad_fn_all = "MeanBackward0";
+    static constexpr std::string_view grad_fn_axes = "MeanBackward1";
+    static shape_t result_shape(shape_t const& in, axes_t const& axes) {
+        return detail::reduced_shape(in, axes);
+    }
+    template <class V, class X>
+    static xt::xarray<V> compute(X&& x, axes_t const& axes) {
+        auto const n = static_cast<V>(detail::reduced_count(detail::to_shape(x.shape()), axes));
+        xt::xarray<V> s = sum_op::compute<V>(std::forward<X>(x), axes);
+        s /= n;
+        return s;
+    }
+    // d/dx_i mean(x) = 1 / n
+    template <class G, class Node>
+    static auto vjp(G const& g, Node const& node) {
+        auto const n = detail::reduced_count(node.arg.shape(), node.axes);
+        return detail::div(g, scalar<double>{static_cast<double>(n)});
+    }
+};
+
+/// For each element, the product of the other elements of its reduced slice: the derivative of
+/// prod, computed without dividing by the element, so that zeros are exact.
+struct prod_others_op {
+    static constexpr std::string_view name = "prod_others";
+    static constexpr std::string_view grad_fn_all = "";
+    static constexpr std::string_view grad_fn_axes = "";
+    static shape_t result_shape(shape_t const& in, axes_t const&) { return in; }
+    template <class V, class X>
+    static xt::xarray<V> compute(X&& x, axes_t const& axes) {
+        xt::xarray<V> const v = std::forward<X>(x);
+        shape_t const kept = detail::kept_shape(detail::to_shape(v.shape()), axes);
+        xt::xarray<V> const nonzero = xt::where(xt::equal(v, V(0)), V(1), v);
+        xt::xarray<V> nz_prod =
+            detail::reduce_with<V>(nonzero, axes, [](auto&&... a) { return xt::prod(a...); });
+        xt::xarray<std::size_t> zeros =
+            detail::reduce_with<std::size_t>(xt::cast<std::size_t>(xt::equal(v, V(0))), axes,
+                                             [](auto&&... a) { return xt::sum(a...); });
+        nz_prod.reshape(kept);
+        zeros.reshape(kept);
+        // No zero in the slice: prod / x_i. One zero: the product of the others at the zero,
+        // 0 elsewhere. More: 0 everywhere.
+        return xt::where(
+            xt::equal(zeros, std::size_t(0)), nz_prod / nonzero,
+            xt::where(xt::equal(zeros, std::size_t(1)) && xt::equal(v, V(0)), nz_prod, V(0)));
+    }
+};
+
+/// The product over all elements or over axes (torch.prod); its gradient is exact at zeros.
+struct prod_op {
+    static constexpr std::string_view name = "prod";
+    static constexpr std::string_view grad_fn_all = "ProdBackward0";
+    static constexpr std::string_view grad_fn_axes = "ProdBackward1";
+    static shape_t result_shape(shape_t const& in, axes_t const& axes) {
+        return detail::reduced_shape(in, axes);
+    }
+    template <class V, class X>
+    static xt::xarray<V> compute(X&& x, axes_t const& axes) {
+        return detail::reduce_with<V>(std::forward<X>(x), axes,
+                                      [](auto&&... a) { return xt::prod(a...); });
+    }
+    // d/dx_i prod(x) = prod_{j != i} x_j
+    template <class G, class Node>
+    static auto vjp(G const& g, Node const& node) {
+        return detail::mul(g, reduce<prod_others_op, decltype(node.arg)>{node.arg, node.axes});
+    }
+};
+
+/// The Euclidean norm of all elements (torch.linalg.vector_norm); its gradient at the zero
+/// tensor is 0, as torch defines it.
+struct norm_op {
+    static constexpr std::string_view name = "norm";
+    static constexpr std::string_view grad_fn_all = "LinalgVectorNormBackward0";
+    static constexpr std::string_view grad_fn_axes = "LinalgVectorNormBackward0";
+    static shape_t result_shape(shape_t const& in, axes_t const& axes) {
+        return detail::reduced_shape(in, axes);
+    }
+    template <class V, class X>
+    static xt::xarray<V> compute(X&& x, axes_t const& axes) {
+        return xt::sqrt(detail::reduce_with<V>(xt::square(std::forward<X>(x)), axes,
+                                               [](auto&&... a) { return xt::sum(a...); }));
+    }
+    // d/dx_i |x| = x_i / |x|, and 0 at x = 0
+    template <class G, class Node>
+    static auto vjp(G const& g, Node const& node) {
+        expand<Node> const n{node, detail::kept_shape(node.arg.shape(), node.axes)};
+        return where(eq(n, 0), zero_t{}, detail::div(detail::mul(g, node.arg), n));
+    }
+};
+
+namespace detail {
+
+template <class Op, class X>
+auto make_reduce(X&& x, std::vector<std::ptrdiff_t> const* axes) {
+    using E = node_t<X>;
+    E arg = as_node(std::forward<X>(x));
+    axes_t a = axes ? normalise_axes(*axes, arg.shape(), Op::name) : axes_t{};
+    return reduce<Op, E>{std::move(arg), std::move(a)};
+}
+
+} // namespace detail
+
+/// The sum of all elements (a 0-d result), or over the given axes (torch's dim; negative axes
+/// count from the end).
+template <class X>
+requires Expression<X>
+auto sum(X&& x) {
+    return detail::make_reduce<sum_op>(std::forward<X>(x), nullptr);
+}
+template <class X>
+requires Expression<X>
+auto sum(X&& x, std::vector<std::ptrdiff_t> const& axes) {
+    return detail::make_reduce<sum_op>(std::forward<X>(x), &axes);
+}
+template <class X>
+requires Expression<X>
+auto mean(X&& x) {
+    return detail::make_reduce<mean_op>(std::forward<X>(x), nullptr);
+}
+template <class X>
+requires Expression<X>
+auto mean(X&& x, std::vector<std::ptrdiff_t> const& axes) {
+    return detail::make_reduce<mean_op>(std::forward<X>(x), &axes);
+}
+template <class X>
+requires Expression<X>
+auto prod(X&& x) {
+    return detail::make_reduce<prod_op>(std::forward<X>(x), nullptr);
+}
+template <class X>
+requires Expression<X>
+auto prod(X&& x, std::vector<std::ptrdiff_t> const& axes) {
+    return detail::make_reduce<prod_op>(std::forward<X>(x), &axes);
+}
+/// The Euclidean norm of all elements, or along the given axes.
+template <class X>
+requires Expression<X>
+auto norm(X&& x) {
+    return detail::make_reduce<norm_op>(std::forward<X>(x), nullptr);
+}
+template <class X>
+requires Expression<X>
+auto norm(X&& x, std::vector<std::ptrdiff_t> const& axes) {
+    return detail::make_reduce<norm_op>(std::forward<X>(x), &axes);
+}
+
+} // namespace xtad

@@ -1,0 +1,116 @@
+// Defines the adjoint pass: a compile-time walk from the root of a tree to one leaf that builds
+// the leaf's adjoint as a new expression.
+#pragma once
+
+#include "xtad/eval/build.hpp"
+#include "xtad/ops/arithmetic.hpp"
+#include "xtad/ops/compare.hpp"
+
+#include <utility>
+
+namespace xtad::detail {
+
+/// The adjoint of one leaf, in two parts. `group` is built on the broadcast shape of the
+/// nearest boundary above (the root, or the argument of a reduction): elementwise nodes commute
+/// with broadcasting, so it is summed down to the leaf's shape once, at the end. `extra` holds
+/// what came through reductions, already summed down to the leaf's shape.
+template <class G, class X>
+struct adjoint_part {
+    G group;
+    X extra;
+};
+
+template <class G, class X>
+adjoint_part(G, X) -> adjoint_part<G, X>;
+
+inline auto no_part() {
+    return adjoint_part{zero_t{}, zero_t{}};
+}
+
+template <class G1, class X1, class G2, class X2>
+auto operator+(adjoint_part<G1, X1> const& a, adjoint_part<G2, X2> const& b) {
+    return adjoint_part{add(a.group, b.group), add(a.extra, b.extra)};
+}
+
+/// Shapes the pass needs at run time: the broadcast shape of the current boundary and the shape
+/// of the leaf.
+struct adjoint_shapes {
+    shape_t boundary;
+    shape_t leaf;
+};
+
+/// No mask above: the contribution reaches the leaf as it is.
+struct no_mask {
+    template <class X>
+    X operator()(X const& x) const {
+        return x;
+    }
+};
+
+/// Below a branch of `where`, the contribution is kept where the branch was taken and is an
+/// exact zero elsewhere, whatever the derivatives on the way computed (NaN or inf included).
+template <class C, bool Taken, class Outer>
+struct branch_mask {
+    C cond;
+    Outer outer;
+    template <class X>
+    auto operator()(X const& x) const {
+        if constexpr (is_zero<X>) {
+            return x;
+        } else if constexpr (Taken) {
+            return outer(make_select(cond, x, zero_t{}));
+        } else {
+            return outer(make_select(cond, zero_t{}, x));
+        }
+    }
+};
+
+template <fixed_string N, class E, class G, class W>
+auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s);
+
+template <fixed_string N, class E, class G, class W>
+auto adjoint_if_used(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
+    if constexpr (!depends_on<E, N> || is_zero<G>) {
+        return no_part();
+    } else {
+        return adjoint<N>(e, g, mask, s);
+    }
+}
+
+/// `g` is the adjoint of `e`; the result is the part of it that reaches the leaf `N`.
+template <fixed_string N, class E, class G, class W>
+auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
+    if constexpr (is_leaf<E> || is_leaf_ref<E>) {
+        return adjoint_part{mask(g), zero_t{}};
+    } else if constexpr (requires { e.op.partial(e.arg); }) {
+        return adjoint_if_used<N>(e.arg, mul(g, e.op.partial(e.arg)), mask, s);
+    } else if constexpr (requires { e.op.partial_l(e.lhs, e.rhs); }) {
+        return adjoint_if_used<N>(e.lhs, mul(g, e.op.partial_l(e.lhs, e.rhs)), mask, s)
+               + adjoint_if_used<N>(e.rhs, mul(g, e.op.partial_r(e.lhs, e.rhs)), mask, s);
+    } else if constexpr (requires { e.cond; }) {
+        using C = decltype(e.cond);
+        return adjoint_if_used<N>(e.then_, g, branch_mask<C, true, W>{e.cond, mask}, s)
+               + adjoint_if_used<N>(e.else_, g, branch_mask<C, false, W>{e.cond, mask}, s);
+    } else if constexpr (requires { e.axes; }) {
+        // A reduction is a boundary: its adjoint is summed down to its own shape (materialised),
+        // given back the reduced axes, and passed to its argument by the op's rule.
+        using Op = typename E::op_type;
+        auto const seed = mask(g);
+        fit<std::remove_cvref_t<decltype(seed)>> const g_out{seed, s.boundary, e.shape()};
+        expand<std::remove_cvref_t<decltype(g_out)>> const g_in{g_out,
+                                                                kept_shape(e.arg.shape(), e.axes)};
+        adjoint_shapes const inner{e.arg.shape(), s.leaf};
+        auto const below = adjoint_if_used<N>(e.arg, Op::vjp(g_in, e), no_mask{}, inner);
+        if constexpr (is_zero<decltype(below.group)>) {
+            return adjoint_part{zero_t{}, below.extra};
+        } else {
+            using B = std::remove_cvref_t<decltype(below.group)>;
+            return adjoint_part{zero_t{},
+                                add(fit<B>{below.group, inner.boundary, s.leaf}, below.extra)};
+        }
+    } else {
+        static_assert(always_false<E>, "xtad: no adjoint rule for this node");
+    }
+}
+
+} // namespace xtad::detail

@@ -1,0 +1,261 @@
+// Defines xtad::grad and xtad::backward (reverse mode), with wrt and allow_unused.
+#pragma once
+
+#include "xtad/reverse/adjoint.hpp"
+
+#include <algorithm>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace xtad {
+
+/// The leaves to differentiate with respect to: `grad(e, wrt(a, b), seed)`.
+template <class... L>
+struct wrt_t {
+    std::tuple<L const*...> leaves;
+};
+
+template <class... L>
+requires(is_leaf<L>&&...) wrt_t<L...> wrt(L const&... leaves) {
+    return {{&leaves...}};
+}
+
+/// Asks `grad` for zeros, instead of a compile error, for a leaf the expression does not use
+/// (torch: `allow_unused=True`, which gives None).
+struct allow_unused_t {};
+inline constexpr allow_unused_t allow_unused{};
+
+namespace detail {
+
+template <class S>
+constexpr bool is_option = std::is_same_v<std::remove_cvref_t<S>, allow_unused_t>;
+
+/// Named in the compiler's message when a leaf in wrt(...) is not used by the expression.
+template <fixed_string Name, bool Used>
+struct leaf_must_occur_in_the_expression {
+    static_assert(Used, "xtad::grad: a leaf in wrt(...) does not occur in the expression (its "
+                        "name is the template argument above); pass xtad::allow_unused to get "
+                        "zeros for it");
+    static constexpr bool value = Used;
+};
+
+/// The object behind the leaf named `L::name` in `e` must be `wanted`: a different leaf of the
+/// same name, or a copy held by the tree, would silently get no gradient.
+template <class L, class E>
+void check_same_leaf(E const& e, L const* wanted, char const* op) {
+    for_each_node(e, [&](auto const& n) {
+        using Node = std::remove_cvref_t<decltype(n)>;
+        if constexpr (is_leaf<Node> || is_leaf_ref<Node>) {
+            if constexpr (Node::name == L::name) {
+                if (static_cast<void const*>(&leaf_of(n)) != static_cast<void const*>(wanted)) {
+                    throw error(std::string("xtad::") + op + ": the leaf '"
+                                + std::string(L::name.view())
+                                + "' in the expression is not the leaf passed to wrt(...) (a "
+                                  "different leaf of that name, or a copy the expression owns)");
+                }
+            }
+        }
+    });
+}
+
+/// The seed as a node, and the shape the adjoint starts from.
+template <class S>
+auto seed_node(S&& seed) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<S>, ones>) {
+        return one_t{};
+    } else {
+        return as_node(std::forward<S>(seed));
+    }
+}
+
+template <class S>
+shape_t seed_shape(S const& seed) {
+    return to_shape(seed.shape());
+}
+
+template <class X>
+bool has_shape(X const& x, shape_t const& s) {
+    if constexpr (xt::is_xexpression<X>::value) {
+        return std::equal(x.shape().begin(), x.shape().end(), s.begin(), s.end());
+    } else {
+        return s.empty();
+    }
+}
+
+/// Evaluates the adjoint `part` of a leaf of type C into a new C of the leaf's shape: one fused
+/// loop when nothing was broadcast, a sum over the broadcast axes otherwise.
+template <class C, class G, class X>
+C assign_adjoint(adjoint_part<G, X> const& part, shape_t const& logical, shape_t const& target) {
+    using V = typename C::value_type;
+    C out;
+    out.resize(target);
+    if constexpr (is_zero<G>) {
+        out.fill(V(0));
+    } else {
+        auto&& g = build<V>(part.group);
+        if constexpr (!xt::is_xexpression<std::remove_cvref_t<decltype(g)>>::value) {
+            out.fill(
+                static_cast<V>(g)
+                * V(detail::size_of(logical) / std::max<std::size_t>(detail::size_of(target), 1)));
+        } else if (logical == target && has_shape(g, target)) {
+            if constexpr (is_zero<X>) {
+                xt::noalias(out) = g;
+            } else {
+                xt::noalias(out) = g + build<V>(part.extra);
+                return out;
+            }
+        } else if (logical == target) {
+            xt::noalias(out) = xt::broadcast(g, target);
+        } else {
+            out = sum_to<V>(g, logical, target);
+        }
+    }
+    if constexpr (!is_zero<X>) {
+        out += build<V>(part.extra);
+    }
+    return out;
+}
+
+template <class L, class E, class G>
+auto gradient_of(E const& e, G const& g, shape_t const& out_shape, L const* leaf) {
+    using C = typename L::container_type;
+    shape_t const leaf_shape = leaf->shape();
+    if constexpr (!depends_on<E, L::name>) {
+        C out;
+        out.resize(leaf_shape);
+        out.fill(typename C::value_type(0));
+        return out;
+    } else {
+        check_same_leaf(e, leaf, "grad");
+        auto const part = adjoint<L::name>(e, g, no_mask{}, adjoint_shapes{out_shape, leaf_shape});
+        return assign_adjoint<C>(part, out_shape, leaf_shape);
+    }
+}
+
+template <class E, class... L, class S>
+auto grad_impl(E const& e, wrt_t<L...> const& w, S&& seed, bool unused_allowed) {
+    static_assert(sizeof...(L) > 0, "xtad::grad needs at least one leaf in wrt(...)");
+    shape_t const out_shape = e.shape();
+    shape_t const s_shape = seed_shape(seed);
+    if (s_shape != out_shape) {
+        throw error("xtad::grad: the seed has shape " + shape_str(s_shape)
+                    + " but the expression has shape " + shape_str(out_shape)
+                    + "; pass a seed of the expression's shape");
+    }
+    (void)unused_allowed;
+    auto const g = seed_node(std::forward<S>(seed));
+    clear_caches(e);
+    auto result = std::apply(
+        [&](auto const*... leaf) { return std::tuple{gradient_of(e, g, out_shape, leaf)...}; },
+        w.leaves);
+    clear_caches(e);
+    return result;
+}
+
+template <class E>
+ones implicit_seed(E const& e, char const* op) {
+    static_assert(static_size_v<E> != static_size::many,
+                  "xtad::backward(e) needs a scalar expression; pass a seed of e's shape");
+    shape_t const s = e.shape();
+    if (size_of(s) != 1) {
+        throw error(std::string("xtad::") + op + ": the expression has shape " + shape_str(s) + " ("
+                    + std::to_string(size_of(s))
+                    + " elements); without a seed it needs exactly one element. Pass a seed "
+                      "of shape "
+                    + shape_str(s) + ", e.g. ones_like(e)");
+    }
+    return ones{s};
+}
+
+} // namespace detail
+
+/// The gradients of `e` with respect to the leaves in `w`, weighted by `seed` (a tensor of e's
+/// shape, or ones_like(e)): torch.autograd.grad(e, leaves, grad_outputs=seed). Returns a tuple
+/// of tensors, each of its leaf's type and shape. A leaf not used by `e` is a compile error;
+/// pass allow_unused to get zeros for it.
+template <class E, class... L, class S, class... Opt>
+requires Expression<E> &&(!detail::is_option<S>)&&(detail::is_option<Opt>&&...) auto grad(
+    E const& e, wrt_t<L...> const& w, S&& seed, Opt...) {
+    constexpr bool unused_allowed = sizeof...(Opt) > 0;
+    static_assert(((detail::leaf_must_occur_in_the_expression < L::name,
+                    unused_allowed || depends_on < E, L::name >> ::value)
+                   && ...));
+    return detail::grad_impl(e, w, std::forward<S>(seed), unused_allowed);
+}
+
+/// The gradients of a one-element expression (no seed needed: it is 1).
+template <class E, class... L, class... Opt>
+requires Expression<E> &&(detail::is_option<Opt>&&...) auto grad(E const& e, wrt_t<L...> const& w,
+                                                                 Opt... opt) {
+    return grad(e, w, detail::implicit_seed(e, "grad"), opt...);
+}
+
+namespace detail {
+
+template <class List, class Seen = type_list<>>
+struct unique_names;
+template <class Seen>
+struct unique_names<type_list<>, Seen> {
+    using type = Seen;
+};
+template <class L, class... Ls, class... Seen>
+struct unique_names<type_list<L, Ls...>, type_list<Seen...>> {
+    using type =
+        typename unique_names<type_list<Ls...>,
+                              std::conditional_t<list_has_leaf<type_list<Seen...>, L::name>,
+                                                 type_list<Seen...>, type_list<Seen..., L>>>::type;
+};
+
+template <class L, class E>
+L const* find_leaf(E const& e) {
+    L const* found = nullptr;
+    for_each_node(e, [&](auto const& n) {
+        using Node = std::remove_cvref_t<decltype(n)>;
+        if constexpr (is_leaf<Node> || is_leaf_ref<Node>) {
+            if constexpr (Node::name == L::name) {
+                L const* here = &leaf_of(n);
+                if (found && found != here) {
+                    throw error("xtad::backward: two different leaves named '"
+                                + std::string(L::name.view()) + "' in one expression");
+                }
+                found = here;
+            }
+        }
+    });
+    return found;
+}
+
+} // namespace detail
+
+/// Accumulates the gradient of `e` (weighted by `seed`, of e's shape) into `.grad()` of every
+/// leaf of `e`, as torch's `e.backward(seed)`: a second call adds to the first.
+template <class E, class S>
+requires Expression<E>
+void backward(E const& e, S&& seed) {
+    using all = typename detail::unique_names<leaves_t<E>>::type;
+    [&]<class... L>(detail::type_list<L...>) {
+        if constexpr (sizeof...(L) > 0) {
+            wrt_t<L...> const w{{detail::find_leaf<L>(e)...}};
+            auto grads = detail::grad_impl(e, w, std::forward<S>(seed), false);
+            std::apply(
+                [&](auto&... g) {
+                    std::apply(
+                        [&](auto const*... leaf) { (leaf->accumulate_grad(std::move(g)), ...); },
+                        w.leaves);
+                },
+                grads);
+        }
+    }(all{});
+}
+
+/// backward(e) for a one-element `e`: the seed is 1. A tree whose size is known at compile time
+/// to be more than one element does not compile; at run time, more than one element throws.
+template <class E>
+requires Expression<E>
+void backward(E const& e) {
+    backward(e, detail::implicit_seed(e, "backward"));
+}
+
+} // namespace xtad
