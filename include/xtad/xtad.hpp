@@ -1,5 +1,7 @@
 // Includes all of xtad.
 #pragma once
 
-#include "xtad/core/xtensor.hpp"
+#include "xtad/core.hpp"
 #include "xtad/io/repr.hpp"
+#include "xtad/ops.hpp"
+#include "xtad/reverse.hpp"
