@@ -104,11 +104,11 @@ TEST_CASE("where(x >= y, x, y)") {
 }
 TEST_CASE("where(x == y, x, y)") {
   check_op<2>("where(x == y, x, y)", refs::where_eq,
-              [](auto const&, auto const& x, auto const& y) { return xtad::where(x == y, x, y); });
+              [](auto const&, auto const& x, auto const& y) { return xtad::where(xtad::eq(x, y), x, y); });
 }
 TEST_CASE("where(x != y, x, y)") {
   check_op<2>("where(x != y, x, y)", refs::where_ne,
-              [](auto const&, auto const& x, auto const& y) { return xtad::where(x != y, x, y); });
+              [](auto const&, auto const& x, auto const& y) { return xtad::where(xtad::ne(x, y), x, y); });
 }
 TEST_CASE("where(x > 0, x, y)") {
   check_op<2>("where(x > 0, x, y)", refs::where_gt0,
