@@ -2,6 +2,6 @@
 #pragma once
 
 #include "xtad/core.hpp"
-#include "xtad/io/repr.hpp"
+#include "xtad/io.hpp"
 #include "xtad/ops.hpp"
 #include "xtad/reverse.hpp"

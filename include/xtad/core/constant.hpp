@@ -28,7 +28,7 @@ struct static_constant {
     static_assert(Den > 0 && std::gcd(Num, Den) == (Num == 0 ? Den : 1),
                   "xtad::static_constant is kept in lowest terms; build it with make_static");
     static constexpr bool is_xtad_expression = true;
-    static constexpr int precedence = Den == 1 ? (Num < 0 ? 4 : 9) : 6;
+    static constexpr int precedence = Num < 0 ? 5 : (Den == 1 ? 9 : 6);
     using value_type = void;
     using leaves = detail::type_list<>;
     static constexpr static_size size_known = static_size::one;
@@ -134,10 +134,13 @@ struct ones {
     shape_t shape() const { return shape_; }
 };
 
-/// Ones of the shape of `e`: an xtad expression, or an xtensor expression.
+/// An xtad expression or an xtensor expression: something with a shape.
 template <class E>
-requires Expression<E> || xt::is_xexpression<std::remove_cvref_t<E>>::value ones
-ones_like(E const& e) {
+concept Shaped = Expression<E> || xt::is_xexpression<std::remove_cvref_t<E>>::value;
+
+/// Ones of the shape of `e`: an xtad expression, or an xtensor expression.
+template <Shaped E>
+ones ones_like(E const& e) {
     return ones{detail::to_shape(e.shape())};
 }
 

@@ -101,10 +101,18 @@ constexpr bool is_leaf = false;
 template <fixed_string N, auto Tag>
 constexpr bool is_leaf<leaf<N, Tag>> = true;
 
+/// A leaf (an owning, named variable), the argument wrt(...) takes.
+template <class E>
+concept Leaf = is_leaf<std::remove_cvref_t<E>>;
+
 template <class E>
 constexpr bool is_leaf_ref = false;
 template <class L>
 constexpr bool is_leaf_ref<leaf_ref<L>> = true;
+
+/// A leaf, or a reference to one inside a tree.
+template <class E>
+concept LeafLike = is_leaf<std::remove_cvref_t<E>> || is_leaf_ref<std::remove_cvref_t<E>>;
 
 namespace detail {
 

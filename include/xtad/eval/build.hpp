@@ -63,7 +63,11 @@ auto build(unary<Op, E> const& e) {
 
 template <class T, class Op, class L, class R>
 auto build(binary<Op, L, R> const& e) {
-    return xt::make_lambda_xfunction(detail::scalar_fn<Op>{e.op}, build<T>(e.lhs), build<T>(e.rhs));
+    // A comparison's numbers take the type of what they are compared with, not bool.
+    using operands =
+        typename detail::common_value<typename L::value_type, typename R::value_type>::type;
+    using U = std::conditional_t<Op::is_mask && !std::is_void_v<operands>, operands, T>;
+    return xt::make_lambda_xfunction(detail::scalar_fn<Op>{e.op}, build<U>(e.lhs), build<U>(e.rhs));
 }
 
 template <class T, class C, class A, class B>
@@ -91,9 +95,10 @@ auto const& build(reduce<Op, E> const& e) {
 namespace detail {
 
 /// Sums `x`, a value on the broadcast shape `logical`, down to `target`, the shape it was
-/// broadcast from: the adjoint of broadcasting.
-template <class V, class X>
-xt::xarray<V> sum_to(X&& x, shape_t const& logical, shape_t const& target) {
+/// broadcast from: the adjoint of broadcasting. Taking a materialised tensor keeps this one
+/// instantiation per element type, however many expressions need it.
+template <class V>
+xt::xarray<V> sum_to(xt::xarray<V> const& x, shape_t const& logical, shape_t const& target) {
     std::vector<std::size_t> axes;
     std::size_t const lead = logical.size() - target.size();
     for (std::size_t i = 0; i < logical.size(); ++i) {
@@ -101,12 +106,11 @@ xt::xarray<V> sum_to(X&& x, shape_t const& logical, shape_t const& target) {
             axes.push_back(i);
         }
     }
-    auto full = xt::broadcast(std::forward<X>(x), logical);
     xt::xarray<V> out;
     if (axes.empty()) {
-        out = full;
+        out = xt::broadcast(x, logical);
     } else {
-        out = xt::sum(full, axes);
+        out = xt::sum(xt::broadcast(x, logical), axes);
     }
     out.reshape(target);
     return out;
@@ -116,8 +120,10 @@ xt::xarray<V> sum_to(X&& x, shape_t const& logical, shape_t const& target) {
 
 template <class T, class E>
 auto const& build(fit<E> const& e) {
-    return e.cache.get_or(
-        [&] { return detail::sum_to<value_t<E>>(build<T>(e.arg), e.logical, e.target); });
+    return e.cache.get_or([&] {
+        xt::xarray<value_t<E>> const x = build<T>(e.arg);
+        return detail::sum_to(x, e.logical, e.target);
+    });
 }
 
 template <class T, class E>
@@ -127,13 +133,22 @@ auto build(expand<E> const& e) {
 
 /// Evaluates `e` into a new tensor: one fused loop over the elementwise part of the tree,
 /// after the materialised parts (reductions) have been computed once each.
-template <class E>
-requires Expression<E> xt::xarray<value_t<E>> eval(E const& e) {
+template <Expression E>
+xt::xarray<value_t<E>> eval(E const& e) {
     (void)e.shape(); // checks every shape, naming the op at fault
     clear_caches(e);
     xt::xarray<value_t<E>> out = build<value_t<E>>(e);
     clear_caches(e);
     return out;
+}
+
+/// Evaluates `e` into `out` (resized as needed) without allocating a new tensor.
+template <Expression E, class C>
+void eval_into(C& out, E const& e) {
+    (void)e.shape();
+    clear_caches(e);
+    xt::noalias(out) = build<value_t<E>>(e);
+    clear_caches(e);
 }
 
 } // namespace xtad

@@ -4,6 +4,8 @@
 
 #include "xtad/ops/elementwise.hpp"
 
+#include <boost/hana/integral_constant.hpp>
+
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -290,13 +292,53 @@ requires BinaryOperands<L, R>
 auto operator/(L&& l, R&& r) {
     return detail::div(detail::as_node(std::forward<L>(l)), detail::as_node(std::forward<R>(r)));
 }
-template <class E>
-requires Expression<E>
+// Boost.Hana's own operators also accept hana::int_c<3> * x; these overloads are more
+// specialised, so `int_c<3> * x` is an xtad expression with a static constant, which folds.
+template <class T, T V, class R>
+requires Expression<R>
+auto operator+(boost::hana::integral_constant<T, V> l, R&& r) {
+    return detail::add(detail::as_node(l), detail::as_node(std::forward<R>(r)));
+}
+template <class L, class T, T V>
+requires Expression<L>
+auto operator+(L&& l, boost::hana::integral_constant<T, V> r) {
+    return detail::add(detail::as_node(std::forward<L>(l)), detail::as_node(r));
+}
+template <class T, T V, class R>
+requires Expression<R>
+auto operator-(boost::hana::integral_constant<T, V> l, R&& r) {
+    return detail::sub(detail::as_node(l), detail::as_node(std::forward<R>(r)));
+}
+template <class L, class T, T V>
+requires Expression<L>
+auto operator-(L&& l, boost::hana::integral_constant<T, V> r) {
+    return detail::sub(detail::as_node(std::forward<L>(l)), detail::as_node(r));
+}
+template <class T, T V, class R>
+requires Expression<R>
+auto operator*(boost::hana::integral_constant<T, V> l, R&& r) {
+    return detail::mul(detail::as_node(l), detail::as_node(std::forward<R>(r)));
+}
+template <class L, class T, T V>
+requires Expression<L>
+auto operator*(L&& l, boost::hana::integral_constant<T, V> r) {
+    return detail::mul(detail::as_node(std::forward<L>(l)), detail::as_node(r));
+}
+template <class T, T V, class R>
+requires Expression<R>
+auto operator/(boost::hana::integral_constant<T, V> l, R&& r) {
+    return detail::div(detail::as_node(l), detail::as_node(std::forward<R>(r)));
+}
+template <class L, class T, T V>
+requires Expression<L>
+auto operator/(L&& l, boost::hana::integral_constant<T, V> r) {
+    return detail::div(detail::as_node(std::forward<L>(l)), detail::as_node(r));
+}
+template <Expression E>
 auto operator-(E&& e) {
     return detail::neg(detail::as_node(std::forward<E>(e)));
 }
-template <class E>
-requires Expression<E>
+template <Expression E>
 auto operator+(E&& e) {
     return detail::as_node(std::forward<E>(e));
 }

@@ -109,7 +109,19 @@ requires BinaryOperands<L, R>
 auto operator>=(L&& l, R&& r) {
     return make_binary<ge_op>(std::forward<L>(l), std::forward<R>(r));
 }
-/// Elementwise equality, as torch's `==` on tensors: a mask, not a bool.
+/// Elementwise equality, as torch's `==` on tensors: a mask, not a bool. `eq(x, y)` and
+/// `ne(x, y)` are the same, spelled as functions.
+template <class L, class R>
+requires BinaryOperands<L, R>
+auto operator==(L&& l, R&& r) {
+    return make_binary<eq_op>(std::forward<L>(l), std::forward<R>(r));
+}
+template <class L, class R>
+requires BinaryOperands<L, R>
+auto operator!=(L&& l, R&& r) {
+    return make_binary<ne_op>(std::forward<L>(l), std::forward<R>(r));
+}
+
 template <class L, class R>
 requires BinaryOperands<L, R>
 auto eq(L&& l, R&& r) {
@@ -131,6 +143,10 @@ auto operator|(L&& l, R&& r) {
     return make_binary<or_op>(std::forward<L>(l), std::forward<R>(r));
 }
 
+/// The arguments of `where`: operands, of which at least one is an xtad expression.
+template <class C, class A, class B>
+concept WhereArguments = Operand<C> && Operand<A> && Operand<B> && AnyExpression<C, A, B>;
+
 namespace detail {
 
 template <class C, class A, class B>
@@ -151,7 +167,7 @@ auto make_select(C const& c, A const& a, B const& b) {
 /// masks the whole chain of derivatives below a branch, not just the seed entering it (torch
 /// gives NaN for the gradient of `where(x > 0, sqrt(x), 0)` at 0; xtad gives 0).
 template <class C, class A, class B>
-requires Operand<C> && Operand<A> && Operand<B> && AnyExpression<C, A, B>
+requires WhereArguments<C, A, B>
 auto where(C&& cond, A&& a, B&& b) {
     return detail::make_select(detail::as_node(std::forward<C>(cond)),
                                detail::as_node(std::forward<A>(a)),
@@ -204,11 +220,13 @@ struct minimum_op {
 
 /// The elementwise maximum and minimum (torch.maximum, torch.minimum); NaN propagates.
 template <class L, class R>
-requires BinaryOperands<L, R> ||(RealScalar<L>&& RealScalar<R>)auto maximum(L&& l, R&& r) {
+requires BinaryArguments<L, R>
+auto maximum(L&& l, R&& r) {
     return detail::call_binary<maximum_op>(std::forward<L>(l), std::forward<R>(r));
 }
 template <class L, class R>
-requires BinaryOperands<L, R> ||(RealScalar<L>&& RealScalar<R>)auto minimum(L&& l, R&& r) {
+requires BinaryArguments<L, R>
+auto minimum(L&& l, R&& r) {
     return detail::call_binary<minimum_op>(std::forward<L>(l), std::forward<R>(r));
 }
 
@@ -235,8 +253,7 @@ struct clamp_op {
     }
 };
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto clamp(X&& x, double lo, double hi) {
     return detail::call_unary<clamp_op>(std::forward<X>(x), clamp_op{lo, hi});
 }

@@ -38,6 +38,11 @@ auto make_binary(L&& l, R&& r, Op op = {}) {
     return node;
 }
 
+/// The arguments of a binary elementwise function: operands of which one is an expression
+/// (which builds a node), or two real scalars (which compute the value).
+template <class L, class R>
+concept BinaryArguments = BinaryOperands<L, R> ||(RealScalar<L>&& RealScalar<R>);
+
 /// The argument of an elementwise function: an expression (which builds a node) or a real
 /// scalar (which computes the value; this is how forward mode and the rules reuse the function).
 template <class X>

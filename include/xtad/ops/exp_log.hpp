@@ -10,8 +10,7 @@
 
 namespace xtad {
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto exp(X&& x);
 
 struct exp_op {
@@ -122,33 +121,27 @@ struct log10_op {
     }
 };
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto exp(X&& x) {
     return detail::call_unary<exp_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto expm1(X&& x) {
     return detail::call_unary<expm1_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto log(X&& x) {
     return detail::call_unary<log_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto log1p(X&& x) {
     return detail::call_unary<log1p_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto log2(X&& x) {
     return detail::call_unary<log2_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto log10(X&& x) {
     return detail::call_unary<log10_op>(std::forward<X>(x));
 }

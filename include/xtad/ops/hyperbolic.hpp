@@ -9,14 +9,11 @@
 
 namespace xtad {
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto sinh(X&& x);
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto cosh(X&& x);
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto tanh(X&& x);
 
 struct sinh_op {
@@ -127,33 +124,27 @@ struct atanh_op {
     }
 };
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto sinh(X&& x) {
     return detail::call_unary<sinh_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto cosh(X&& x) {
     return detail::call_unary<cosh_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto tanh(X&& x) {
     return detail::call_unary<tanh_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto asinh(X&& x) {
     return detail::call_unary<asinh_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto acosh(X&& x) {
     return detail::call_unary<acosh_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto atanh(X&& x) {
     return detail::call_unary<atanh_op>(std::forward<X>(x));
 }

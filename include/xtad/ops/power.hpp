@@ -9,23 +9,20 @@
 
 namespace xtad {
 
-template <int N, class X>
-requires Argument<X>
+template <int N, Argument X>
 auto pow(X&& x);
 
 template <class L, class R>
-requires BinaryOperands<L, R> ||(RealScalar<L>&& RealScalar<R>)auto pow(L&& x, R&& y);
+requires BinaryArguments<L, R>
+auto pow(L&& x, R&& y);
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto sqrt(X&& x);
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto cbrt(X&& x);
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto log(X&& x);
 
 /// x^N for a compile-time integer N, by repeated multiplication: exact at 0 and for negative
@@ -68,8 +65,7 @@ struct ipow_op {
     }
 };
 
-template <int N, class X>
-requires Argument<X>
+template <int N, Argument X>
 auto pow(X&& x) {
     if constexpr (RealScalar<X>) {
         return ipow_op<N>{}.value(x);
@@ -81,8 +77,7 @@ auto pow(X&& x) {
 }
 
 /// x * x (torch.square).
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto square(X&& x) {
     return pow<2>(std::forward<X>(x));
 }
@@ -113,7 +108,8 @@ struct pow_op {
 };
 
 template <class L, class R>
-requires BinaryOperands<L, R> ||(RealScalar<L>&& RealScalar<R>)auto pow(L&& x, R&& y) {
+requires BinaryArguments<L, R>
+auto pow(L&& x, R&& y) {
     return detail::call_binary<pow_op>(std::forward<L>(x), std::forward<R>(y));
 }
 
@@ -136,8 +132,7 @@ struct sqrt_op {
     }
 };
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto sqrt(X&& x) {
     return detail::call_unary<sqrt_op>(std::forward<X>(x));
 }
@@ -161,8 +156,7 @@ struct cbrt_op {
     }
 };
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto cbrt(X&& x) {
     return detail::call_unary<cbrt_op>(std::forward<X>(x));
 }

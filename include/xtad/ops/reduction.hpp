@@ -152,44 +152,36 @@ auto make_reduce(X&& x, std::vector<std::ptrdiff_t> const* axes) {
 
 /// The sum of all elements (a 0-d result), or over the given axes (torch's dim; negative axes
 /// count from the end).
-template <class X>
-requires Expression<X>
+template <Expression X>
 auto sum(X&& x) {
     return detail::make_reduce<sum_op>(std::forward<X>(x), nullptr);
 }
-template <class X>
-requires Expression<X>
+template <Expression X>
 auto sum(X&& x, std::vector<std::ptrdiff_t> const& axes) {
     return detail::make_reduce<sum_op>(std::forward<X>(x), &axes);
 }
-template <class X>
-requires Expression<X>
+template <Expression X>
 auto mean(X&& x) {
     return detail::make_reduce<mean_op>(std::forward<X>(x), nullptr);
 }
-template <class X>
-requires Expression<X>
+template <Expression X>
 auto mean(X&& x, std::vector<std::ptrdiff_t> const& axes) {
     return detail::make_reduce<mean_op>(std::forward<X>(x), &axes);
 }
-template <class X>
-requires Expression<X>
+template <Expression X>
 auto prod(X&& x) {
     return detail::make_reduce<prod_op>(std::forward<X>(x), nullptr);
 }
-template <class X>
-requires Expression<X>
+template <Expression X>
 auto prod(X&& x, std::vector<std::ptrdiff_t> const& axes) {
     return detail::make_reduce<prod_op>(std::forward<X>(x), &axes);
 }
 /// The Euclidean norm of all elements, or along the given axes.
-template <class X>
-requires Expression<X>
+template <Expression X>
 auto norm(X&& x) {
     return detail::make_reduce<norm_op>(std::forward<X>(x), nullptr);
 }
-template <class X>
-requires Expression<X>
+template <Expression X>
 auto norm(X&& x, std::vector<std::ptrdiff_t> const& axes) {
     return detail::make_reduce<norm_op>(std::forward<X>(x), &axes);
 }

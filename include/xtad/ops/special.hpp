@@ -10,11 +10,9 @@
 
 namespace xtad {
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto sign(X&& x);
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto sigmoid(X&& x);
 
 /// |x|; its derivative at 0 is 0 (sign(0)), as in torch.
@@ -98,23 +96,19 @@ struct erf_op {
     }
 };
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto abs(X&& x) {
     return detail::call_unary<abs_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto sign(X&& x) {
     return detail::call_unary<sign_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto sigmoid(X&& x) {
     return detail::call_unary<sigmoid_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto erf(X&& x) {
     return detail::call_unary<erf_op>(std::forward<X>(x));
 }

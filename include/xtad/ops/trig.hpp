@@ -9,14 +9,11 @@
 
 namespace xtad {
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto sin(X&& x);
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto cos(X&& x);
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto tan(X&& x);
 
 struct sin_op {
@@ -151,38 +148,33 @@ struct atan2_op {
     }
 };
 
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto sin(X&& x) {
     return detail::call_unary<sin_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto cos(X&& x) {
     return detail::call_unary<cos_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto tan(X&& x) {
     return detail::call_unary<tan_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto asin(X&& x) {
     return detail::call_unary<asin_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto acos(X&& x) {
     return detail::call_unary<acos_op>(std::forward<X>(x));
 }
-template <class X>
-requires Argument<X>
+template <Argument X>
 auto atan(X&& x) {
     return detail::call_unary<atan_op>(std::forward<X>(x));
 }
 template <class L, class R>
-requires BinaryOperands<L, R> ||(RealScalar<L>&& RealScalar<R>)auto atan2(L&& y, R&& x) {
+requires BinaryArguments<L, R>
+auto atan2(L&& y, R&& x) {
     return detail::call_binary<atan2_op>(std::forward<L>(y), std::forward<R>(x));
 }
 

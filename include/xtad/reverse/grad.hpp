@@ -17,8 +17,8 @@ struct wrt_t {
     std::tuple<L const*...> leaves;
 };
 
-template <class... L>
-requires(is_leaf<L>&&...) wrt_t<L...> wrt(L const&... leaves) {
+template <Leaf... L>
+wrt_t<L...> wrt(L const&... leaves) {
     return {{&leaves...}};
 }
 
@@ -27,10 +27,15 @@ requires(is_leaf<L>&&...) wrt_t<L...> wrt(L const&... leaves) {
 struct allow_unused_t {};
 inline constexpr allow_unused_t allow_unused{};
 
-namespace detail {
-
+/// An option of grad (allow_unused).
 template <class S>
-constexpr bool is_option = std::is_same_v<std::remove_cvref_t<S>, allow_unused_t>;
+concept Option = std::is_same_v<std::remove_cvref_t<S>, allow_unused_t>;
+
+/// What grad takes as its seed: ones_like(e), a tensor, or an expression of e's shape.
+template <class S>
+concept Seed = Shaped<S> && !Option<S>;
+
+namespace detail {
 
 /// Named in the compiler's message when a leaf in wrt(...) is not used by the expression.
 template <fixed_string Name, bool Used>
@@ -40,6 +45,14 @@ struct leaf_must_occur_in_the_expression {
                         "zeros for it");
     static constexpr bool value = Used;
 };
+
+/// Every leaf in wrt(...) must occur in `e`, unless unused leaves are allowed.
+template <class E, bool AllowUnused, class... L>
+constexpr void check_used() {
+    constexpr bool ok = (leaf_must_occur_in_the_expression < L::name, AllowUnused || depends_on < E,
+                         L::name >> ::value && ...);
+    static_assert(ok || sizeof...(L) == 0);
+}
 
 /// The object behind the leaf named `L::name` in `e` must be `wanted`: a different leaf of the
 /// same name, or a copy held by the tree, would silently get no gradient.
@@ -84,58 +97,54 @@ bool has_shape(X const& x, shape_t const& s) {
     }
 }
 
-/// Evaluates the adjoint `part` of a leaf of type C into a new C of the leaf's shape: one fused
+/// Evaluates the adjoint `part` of a leaf into `out`, resized to the leaf's shape: one fused
 /// loop when nothing was broadcast, a sum over the broadcast axes otherwise.
 template <class C, class G, class X>
-C assign_adjoint(adjoint_part<G, X> const& part, shape_t const& logical, shape_t const& target) {
+void assign_adjoint(C& out, adjoint_part<G, X> const& part, shape_t const& logical,
+                    shape_t const& target) {
     using V = typename C::value_type;
-    C out;
     out.resize(target);
     if constexpr (is_zero<G>) {
         out.fill(V(0));
     } else {
         auto&& g = build<V>(part.group);
         if constexpr (!xt::is_xexpression<std::remove_cvref_t<decltype(g)>>::value) {
-            out.fill(
-                static_cast<V>(g)
-                * V(detail::size_of(logical) / std::max<std::size_t>(detail::size_of(target), 1)));
+            out.fill(static_cast<V>(g)
+                     * V(size_of(logical) / std::max<std::size_t>(size_of(target), 1)));
         } else if (logical == target && has_shape(g, target)) {
             if constexpr (is_zero<X>) {
                 xt::noalias(out) = g;
             } else {
                 xt::noalias(out) = g + build<V>(part.extra);
-                return out;
+                return;
             }
-        } else if (logical == target) {
-            xt::noalias(out) = xt::broadcast(g, target);
         } else {
-            out = sum_to<V>(g, logical, target);
+            xt::xarray<V> const full = g;
+            out = sum_to(full, logical, target);
         }
     }
     if constexpr (!is_zero<X>) {
         out += build<V>(part.extra);
     }
-    return out;
 }
 
-template <class L, class E, class G>
-auto gradient_of(E const& e, G const& g, shape_t const& out_shape, L const* leaf) {
-    using C = typename L::container_type;
+/// The gradient of `e` (seeded by `g` on `out_shape`) with respect to `leaf`, into `out`.
+template <class L, class E, class G, class C>
+void gradient_into(C& out, E const& e, G const& g, shape_t const& out_shape, L const* leaf) {
     shape_t const leaf_shape = leaf->shape();
     if constexpr (!depends_on<E, L::name>) {
-        C out;
         out.resize(leaf_shape);
         out.fill(typename C::value_type(0));
-        return out;
     } else {
         check_same_leaf(e, leaf, "grad");
         auto const part = adjoint<L::name>(e, g, no_mask{}, adjoint_shapes{out_shape, leaf_shape});
-        return assign_adjoint<C>(part, out_shape, leaf_shape);
+        assign_adjoint(out, part, out_shape, leaf_shape);
     }
 }
 
-template <class E, class... L, class S>
-auto grad_impl(E const& e, wrt_t<L...> const& w, S&& seed, bool unused_allowed) {
+/// Checks the seed's shape, then computes every gradient into `outs`, a tuple of containers.
+template <class E, class... L, class S, class Outs>
+void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed) {
     static_assert(sizeof...(L) > 0, "xtad::grad needs at least one leaf in wrt(...)");
     shape_t const out_shape = e.shape();
     shape_t const s_shape = seed_shape(seed);
@@ -144,13 +153,22 @@ auto grad_impl(E const& e, wrt_t<L...> const& w, S&& seed, bool unused_allowed) 
                     + " but the expression has shape " + shape_str(out_shape)
                     + "; pass a seed of the expression's shape");
     }
-    (void)unused_allowed;
     auto const g = seed_node(std::forward<S>(seed));
     clear_caches(e);
-    auto result = std::apply(
-        [&](auto const*... leaf) { return std::tuple{gradient_of(e, g, out_shape, leaf)...}; },
-        w.leaves);
+    std::apply(
+        [&](auto&... out) {
+            std::apply(
+                [&](auto const*... leaf) { (gradient_into(out, e, g, out_shape, leaf), ...); },
+                w.leaves);
+        },
+        outs);
     clear_caches(e);
+}
+
+template <class E, class... L, class S>
+auto grad_impl(E const& e, wrt_t<L...> const& w, S&& seed) {
+    std::tuple<typename L::container_type...> result;
+    grad_into_impl(result, e, w, std::forward<S>(seed));
     return result;
 }
 
@@ -175,21 +193,25 @@ ones implicit_seed(E const& e, char const* op) {
 /// shape, or ones_like(e)): torch.autograd.grad(e, leaves, grad_outputs=seed). Returns a tuple
 /// of tensors, each of its leaf's type and shape. A leaf not used by `e` is a compile error;
 /// pass allow_unused to get zeros for it.
-template <class E, class... L, class S, class... Opt>
-requires Expression<E> &&(!detail::is_option<S>)&&(detail::is_option<Opt>&&...) auto grad(
-    E const& e, wrt_t<L...> const& w, S&& seed, Opt...) {
-    constexpr bool unused_allowed = sizeof...(Opt) > 0;
-    static_assert(((detail::leaf_must_occur_in_the_expression < L::name,
-                    unused_allowed || depends_on < E, L::name >> ::value)
-                   && ...));
-    return detail::grad_impl(e, w, std::forward<S>(seed), unused_allowed);
+template <Expression E, class... L, Seed S, Option... Opt>
+auto grad(E const& e, wrt_t<L...> const& w, S&& seed, Opt...) {
+    detail::check_used<E, sizeof...(Opt) != 0, L...>();
+    return detail::grad_impl(e, w, std::forward<S>(seed));
 }
 
 /// The gradients of a one-element expression (no seed needed: it is 1).
-template <class E, class... L, class... Opt>
-requires Expression<E> &&(detail::is_option<Opt>&&...) auto grad(E const& e, wrt_t<L...> const& w,
-                                                                 Opt... opt) {
+template <Expression E, class... L, Option... Opt>
+auto grad(E const& e, wrt_t<L...> const& w, Opt... opt) {
     return grad(e, w, detail::implicit_seed(e, "grad"), opt...);
+}
+
+/// grad without allocating: writes the gradients into `outs` (a tuple of containers, e.g.
+/// `std::tie(da, db)`, one per leaf, resized to the leaves' shapes as needed).
+template <Expression E, class... L, Seed S, class... C>
+void grad_into(std::tuple<C&...> outs, E const& e, wrt_t<L...> const& w, S&& seed) {
+    static_assert(sizeof...(C) == sizeof...(L), "xtad::grad_into needs one output per leaf");
+    detail::check_used<E, false, L...>();
+    detail::grad_into_impl(outs, e, w, std::forward<S>(seed));
 }
 
 namespace detail {
@@ -231,14 +253,13 @@ L const* find_leaf(E const& e) {
 
 /// Accumulates the gradient of `e` (weighted by `seed`, of e's shape) into `.grad()` of every
 /// leaf of `e`, as torch's `e.backward(seed)`: a second call adds to the first.
-template <class E, class S>
-requires Expression<E>
+template <Expression E, Seed S>
 void backward(E const& e, S&& seed) {
     using all = typename detail::unique_names<leaves_t<E>>::type;
     [&]<class... L>(detail::type_list<L...>) {
         if constexpr (sizeof...(L) > 0) {
             wrt_t<L...> const w{{detail::find_leaf<L>(e)...}};
-            auto grads = detail::grad_impl(e, w, std::forward<S>(seed), false);
+            auto grads = detail::grad_impl(e, w, std::forward<S>(seed));
             std::apply(
                 [&](auto&... g) {
                     std::apply(
@@ -252,8 +273,7 @@ void backward(E const& e, S&& seed) {
 
 /// backward(e) for a one-element `e`: the seed is 1. A tree whose size is known at compile time
 /// to be more than one element does not compile; at run time, more than one element throws.
-template <class E>
-requires Expression<E>
+template <Expression E>
 void backward(E const& e) {
     backward(e, detail::implicit_seed(e, "backward"));
 }

@@ -1,0 +1,48 @@
+// Defines operator<< for xtad leaves and expressions: their values, printed as PyTorch does.
+#pragma once
+
+#include "xtad/eval/build.hpp"
+#include "xtad/io/repr.hpp"
+
+#include <ostream>
+#include <string>
+#include <type_traits>
+
+namespace xtad {
+
+namespace detail {
+
+/// The name torch gives the function that made the root of `e` (`grad_fn=<SubBackward0>`).
+template <class E>
+std::string grad_fn_name(E const& e) {
+    if constexpr (requires { E::op_type::grad_fn; }) {
+        return std::string(E::op_type::grad_fn);
+    } else if constexpr (requires { E::op_type::grad_fn_all; }) {
+        return std::string(e.axes.all ? E::op_type::grad_fn_all : E::op_type::grad_fn_axes);
+    } else if constexpr (requires { e.cond; }) {
+        return "WhereBackward0";
+    } else {
+        return "";
+    }
+}
+
+} // namespace detail
+
+/// Prints a leaf as torch prints a tensor with requires_grad=True.
+template <LeafLike E>
+std::ostream& operator<<(std::ostream& out, E const& e) {
+    return out << repr(detail::leaf_of(e).value(), {.requires_grad = true});
+}
+
+/// Prints the value of an expression as torch prints the tensor it computes, with the
+/// `grad_fn=<...>` of its root when it depends on a leaf.
+template <Expression E>
+requires(!LeafLike<E>) std::ostream& operator<<(std::ostream& out, E const& e) {
+    repr_options options;
+    if constexpr (!std::is_same_v<leaves_t<E>, detail::type_list<>>) {
+        options.grad_fn = detail::grad_fn_name(e);
+    }
+    return out << repr(eval(e), options);
+}
+
+} // namespace xtad
