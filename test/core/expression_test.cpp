@@ -1,0 +1,107 @@
+// What the compiler knows about a tree: its leaves, pruning, simplification, fusion.
+#include <xtad/io/formula.hpp>
+#include <xtad/io/print.hpp>
+#include <xtad/ops.hpp>
+#include <xtad/reverse.hpp>
+
+#include <boost/hana/integral_constant.hpp>
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <type_traits>
+
+using namespace xtad;
+
+namespace {
+
+template <fixed_string N, class E>
+auto adjoint_of(E const& e) {
+    auto const s = e.shape();
+    return detail::adjoint<N>(e, one_t{}, detail::no_mask{}, detail::adjoint_shapes{s, s});
+}
+
+} // namespace
+
+TEST_CASE("the leaves of a tree are known at compile time") {
+    auto a = var<"a">(xt::xarray<double>{1.});
+    auto b = var<"b">(xt::xarray<double>{4.});
+    auto Q = 3 * pow<3>(a) - pow<2>(b);
+    static_assert(depends_on<decltype(Q), "a">);
+    static_assert(depends_on<decltype(Q), "b">);
+    static_assert(!depends_on<decltype(Q), "c">);
+    static_assert(!depends_on<decltype(a > b), "a">, "a mask has no gradient");
+    static_assert(Expression<decltype(Q)> && !Expression<xt::xarray<double>>);
+    static_assert(std::is_same_v<value_t<decltype(Q)>, double>);
+    static_assert(std::is_same_v<value_t<decltype(3 * pow<3>(a))>, double>);
+    CHECK(to_string(Q) == "3*a^3 - b^2");
+}
+
+TEST_CASE("evaluation is one fused xtensor expression, not a chain of temporaries") {
+    auto a = var<"a">(xt::xarray<double>{1., 2.});
+    auto b = var<"b">(xt::xarray<double>{3., 4.});
+    auto Q = 3 * pow<3>(a) - pow<2>(b);
+    using built = decltype(build<double>(Q));
+    static_assert(xt::is_xexpression<built>::value);
+    static_assert(!xt::has_data_interface<built>::value, "a lazy xfunction, not a container");
+    // The adjoints of an elementwise tree have no materialised part either.
+    auto const part = adjoint_of<"a">(Q);
+    static_assert(is_zero<decltype(part.extra)>);
+    static_assert(!xt::has_data_interface<decltype(build<double>(part.group))>::value);
+}
+
+TEST_CASE("subtrees without the leaf are pruned; derivatives are simplified") {
+    auto a = var<"a">(xt::xarray<double>{1., 2.});
+    auto b = var<"b">(xt::xarray<double>{3., 4.});
+    auto Q = 3 * pow<3>(a) - pow<2>(b);
+    CHECK(to_string(adjoint_of<"a">(Q).group) == "9*a^2");
+    CHECK(to_string(adjoint_of<"b">(Q).group) == "-2*b");
+    // b's subtree does not appear in a's adjoint, even as a zero.
+    static_assert(!depends_on<decltype(adjoint_of<"a">(Q).group), "b">);
+    CHECK(to_string(adjoint_of<"a">(sin(a) * b).group) == "b*cos(a)");
+    CHECK(to_string(adjoint_of<"a">(sqrt(a)).group) == "1/(2*sqrt(a))");
+    CHECK(to_string(adjoint_of<"a">(a / b).group) == "1/b");
+    CHECK(to_string(adjoint_of<"b">(a / b).group) == "-a/(b*b)");
+    CHECK(to_string(adjoint_of<"a">(tanh(a)).group) == "1 - tanh(a)^2");
+    CHECK(to_string(adjoint_of<"a">(exp(2 * a)).group) == "2*exp(2*a)");
+    // A derivative that is identically zero is a compile-time zero: no work at run time.
+    static_assert(is_zero<decltype(adjoint_of<"a">(sign(a)).group)>);
+}
+
+TEST_CASE("the simplifier folds static constants and keeps runtime ones") {
+    using boost::hana::int_c;
+    auto x = var<"x">(xt::xarray<double>{1.});
+    static_assert(is_zero<decltype(detail::mul(zero_t{}, detail::as_node(x)))>);
+    static_assert(
+        std::is_same_v<decltype(detail::mul(one_t{}, detail::as_node(x))), leaf_ref<decltype(x)>>);
+    CHECK(to_string(int_c<3> * (int_c<3> * x)) == "9*x");
+    CHECK(to_string(int_c<2> * x / int_c<4>) == "2*x/4");
+    CHECK(to_string(x * 2 * 3) == "6*x");
+    CHECK(to_string(-(-x)) == "x");
+    CHECK(to_string(x - (-x)) == "x + x");
+    CHECK(to_string(pow<1>(x)) == "x");
+    CHECK(to_string(pow<-2>(x + 1)) == "(x + 1)^(-2)");
+    CHECK(to_string(where(x > 0., x, -x)) == "where(x > 0, x, -x)");
+    CHECK(to_string(sum(x, {0}) + mean(x)) == "sum(x, axes=[0]) + mean(x)");
+    CHECK(to_string(clamp(x, -1, 0.5)) == "clamp(x, -1, 0.5)");
+}
+
+TEST_CASE("leaves and expressions print as torch prints their tensors") {
+    auto A = var<"a">(xt::xarray<double>{{1., 2.}, {3., 4.}});
+    auto B = var<"b">(xt::xarray<double>{{4., 5.}, {6., 7.}});
+    auto Q = 3 * pow<3>(A) - pow<2>(B);
+    std::ostringstream out;
+    out << A << '\n' << Q << '\n' << sum(Q) << '\n' << (A > 2.);
+    CHECK(out.str()
+          == "tensor([[1., 2.],\n        [3., 4.]], requires_grad=True)\n"
+             "tensor([[-13.,  -1.],\n        [ 45., 143.]], grad_fn=<SubBackward0>)\n"
+             "tensor(174., grad_fn=<SumBackward0>)\n"
+             "tensor([[False, False],\n        [ True,  True]])");
+}
+
+TEST_CASE("== and != on expressions are masks, as in torch") {
+    auto x = var<"x">(xt::xarray<double>{1., 2., 3.});
+    CHECK(eval(x == 2.) == xt::xarray<bool>{false, true, false});
+    CHECK(eval(x != 2.) == xt::xarray<bool>{true, false, true});
+    CHECK(eval(eq(x, x * 1.)) == xt::xarray<bool>{true, true, true});
+    CHECK(to_string(where(x == 2., x, 2 * x)) == "where(x == 2, x, 2*x)");
+}
