@@ -5,6 +5,7 @@
 #include "xtad/ops/compare.hpp"
 #include "xtad/ops/exp_log.hpp"
 #include "xtad/ops/hyperbolic.hpp"
+#include "xtad/ops/indexing.hpp"
 #include "xtad/ops/power.hpp"
 #include "xtad/ops/reduction.hpp"
 #include "xtad/ops/special.hpp"

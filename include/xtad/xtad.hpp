@@ -2,6 +2,8 @@
 #pragma once
 
 #include "xtad/core.hpp"
+#include "xtad/forward.hpp"
+#include "xtad/functional.hpp"
 #include "xtad/io.hpp"
 #include "xtad/ops.hpp"
 #include "xtad/reverse.hpp"

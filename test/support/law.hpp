@@ -3,6 +3,7 @@
 #pragma once
 
 #include <xtad/eval/build.hpp>
+#include <xtad/forward/dual.hpp>
 #include <xtad/reverse/grad.hpp>
 
 #include <doctest/doctest.h>
@@ -59,6 +60,66 @@ auto make_leaves(std::index_sequence<I...>, X const&... x) {
     return std::make_tuple(xtad::var<arg_name[I]>(xt::xarray<T>(xt::cast<T>(x)))...);
 }
 
+/// The double inside a (possibly nested) dual's outermost tangent k.
+template <class D>
+double tangent(D const& d, std::size_t k) {
+    if constexpr (std::is_same_v<typename D::value_type, double>) {
+        return d.eps[k];
+    } else {
+        return d.eps[k].val;
+    }
+}
+
+template <class D>
+void set_tangent(D& d, std::size_t k, double v) {
+    if constexpr (std::is_same_v<typename D::value_type, double>) {
+        d.eps[k] = v;
+    } else {
+        d.eps[k] = typename D::value_type(v);
+    }
+}
+
+/// Forward mode agrees with reverse mode: f evaluated on dual numbers D, with random tangents
+/// v on every argument, gives seed . (J v) = sum over arguments of (reverse gradient) . v, for
+/// each of D's tangents.
+template <class D, class F, class G, class... X0>
+void check_forward(std::string const& what, F const& f, xt::xarray<double> const& seed,
+                   G const& grads, X0 const&... x0) {
+    constexpr auto idx = std::index_sequence_for<X0...>{};
+    std::mt19937 rng(13);
+    std::normal_distribution<double> n01;
+    std::vector<xt::xarray<D>> pts{xt::xarray<D>(xt::cast<D>(xt::xarray<double>(x0)))...};
+    std::vector<double> expected(D::size, 0.0);
+    std::size_t arg = 0;
+    auto direction = [&](auto const& g) {
+        for (std::size_t i = 0; i < pts[arg].size(); ++i) {
+            for (std::size_t k = 0; k < D::size; ++k) {
+                double const v = n01(rng);
+                set_tangent(pts[arg].flat(i), k, v);
+                expected[k] += static_cast<double>(g.flat(i)) * v;
+            }
+        }
+        ++arg;
+    };
+    std::apply([&](auto const&... g) { (direction(g), ...); }, grads);
+    auto const leaves = [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::make_tuple(xtad::var<arg_name[I]>(pts[I])...);
+    }
+    (idx);
+    xt::xarray<D> const y =
+        std::apply([&](auto const&... l) { return xtad::eval(f(l...)); }, leaves);
+    REQUIRE(y.size() == seed.size());
+    for (std::size_t k = 0; k < D::size; ++k) {
+        double got = 0;
+        for (std::size_t i = 0; i < y.size(); ++i) {
+            got += seed.flat(i) * tangent(y.flat(i), k);
+        }
+        INFO(what << ": tangent " << k);
+        CHECK_MESSAGE(close(got, expected[k], 1e-9),
+                      "forward " << got << ", reverse " << expected[k]);
+    }
+}
+
 /// Checks the gradient of `f` with respect to each of its arguments at the points `x0...`:
 /// xtad's grad in T, with a random seed, against central differences of sum(seed * f) in double.
 template <class T, class F, class... X0>
@@ -103,6 +164,14 @@ void check_at(std::string const& what, F const& f, X0 const&... x0) {
         ++arg;
     };
     std::apply([&](auto const&... g) { (check_arg(g), ...); }, grads);
+    if constexpr (std::is_same_v<T, double>) {
+        check_forward<xtad::dual<double, 1>>(what + " forward dual<double, 1>", f, seed, grads,
+                                             x0...);
+        check_forward<xtad::dual<double, 4>>(what + " forward dual<double, 4>", f, seed, grads,
+                                             x0...);
+        check_forward<xtad::dual<xtad::dual<double, 1>, 1>>(what + " forward dual<dual<double>>", f,
+                                                            seed, grads, x0...);
+    }
 }
 
 /// One op's law: random points of its domain on plain shapes, in double and float.

@@ -47,6 +47,13 @@ public:
     C& value() { return value_; }
     shape_t shape() const { return detail::to_shape(value_.shape()); }
 
+    /// The element at (i, j, ...) as a 0-d expression (torch's `a[i, j]`); its gradient lands
+    /// on that element only.
+    template <class... I>
+    auto operator()(I... i) const& {
+        return index(*this, i...);
+    }
+
     /// True once a backward pass has accumulated into this leaf (torch: `a.grad is not None`).
     bool has_grad() const { return grad_.has_value(); }
 

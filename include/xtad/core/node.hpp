@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -207,6 +208,7 @@ inline std::size_t reduced_count(shape_t const& in, axes_t const& axes) {
 /// the materialisation points of a tree (reductions, and later matmul, inverse, solve).
 template <class T>
 struct cache_slot {
+    using value_type = T;
     std::shared_ptr<std::optional<xt::xarray<T>>> slot =
         std::make_shared<std::optional<xt::xarray<T>>>();
 
@@ -234,23 +236,25 @@ struct reduce {
     E arg;
     axes_t axes;
     cache_slot<value_t<E>> cache{};
+    [[no_unique_address]] Op op{};
 
-    shape_t shape() const { return Op::result_shape(arg.shape(), axes); }
+    shape_t shape() const { return op.result_shape(arg.shape(), axes); }
 };
 
 /// An adjoint that has been built on a larger, broadcast shape (`logical`), summed down to the
-/// shape of what it is the adjoint of (`target`): broadcasting undone. Materialised.
-template <class E>
+/// shape of what it is the adjoint of (`target`): broadcasting undone. Materialised, in V, the
+/// element type of the tree being differentiated (the adjoint itself may be a constant).
+template <class E, class V>
 struct fit {
     static constexpr bool is_xtad_expression = true;
     static constexpr int precedence = E::precedence;
-    using value_type = typename E::value_type;
+    using value_type = V;
     using leaves = leaves_t<E>;
     static constexpr static_size size_known = static_size::unknown;
     E arg;
     shape_t logical;
     shape_t target;
-    cache_slot<value_t<E>> cache{};
+    cache_slot<V> cache{};
 
     shape_t shape() const { return target; }
 };
@@ -270,15 +274,69 @@ struct expand {
     shape_t shape() const { return kept; }
 };
 
+/// `stack(e0, e1, ...)`: expressions of one shape along a new first axis (torch.stack).
+/// Materialised once per evaluation.
+template <class... Es>
+struct stack_node {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 10;
+    using value_type = typename detail::common_value<typename Es::value_type...>::type;
+    using leaves = detail::concat_t<leaves_t<Es>...>;
+    static_assert(detail::names_consistent<leaves>,
+                  "xtad: two different leaves in one expression share a name; give each "
+                  "var<\"name\"> a name of its own");
+    static constexpr static_size size_known = static_size::unknown;
+    std::tuple<Es...> args;
+    cache_slot<std::conditional_t<std::is_void_v<value_type>, double, value_type>> cache{};
+
+    shape_t shape() const {
+        shape_t const first = std::get<0>(args).shape();
+        std::size_t k = 0;
+        std::apply(
+            [&](auto const&... a) {
+                ((a.shape() == first
+                      ? void(++k)
+                      : throw error("xtad::stack: expression " + std::to_string(k) + " has shape "
+                                    + detail::shape_str(a.shape()) + " but expression 0 has shape "
+                                    + detail::shape_str(first))),
+                 ...);
+            },
+            args);
+        shape_t out{sizeof...(Es)};
+        out.insert(out.end(), first.begin(), first.end());
+        return out;
+    }
+};
+
+/// Entry k along the first axis of `arg`: the adjoint of one expression in a stack. Lazy.
+template <class E>
+struct take {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 10;
+    using value_type = typename E::value_type;
+    using leaves = leaves_t<E>;
+    static constexpr static_size size_known = static_size::unknown;
+    E arg;
+    std::size_t k;
+
+    shape_t shape() const {
+        shape_t s = arg.shape();
+        s.erase(s.begin());
+        return s;
+    }
+};
+
 /// Calls `f` on `e` and on every node below it.
 template <class E, class F>
 void for_each_node(E const& e, F&& f) {
     f(e);
-    if constexpr (requires { e.arg; } && !is_leaf_ref<E> && !is_leaf<E>) {
+    if constexpr (requires { e.arg; }) {
         for_each_node(e.arg, f);
     } else if constexpr (requires { e.lhs; }) {
         for_each_node(e.lhs, f);
         for_each_node(e.rhs, f);
+    } else if constexpr (requires { e.args; }) {
+        std::apply([&](auto const&... a) { (for_each_node(a, f), ...); }, e.args);
     } else if constexpr (requires { e.cond; }) {
         for_each_node(e.cond, f);
         for_each_node(e.then_, f);

@@ -20,6 +20,15 @@ struct scalar_fn {
     }
 };
 
+/// `cond ? a : b` elementwise; unlike xt::where, for any element type (duals included).
+struct select_fn {
+    template <class A, class B>
+    auto operator()(bool cond, A const& a, B const& b) const {
+        using R = std::common_type_t<A, B>;
+        return cond ? R(a) : R(b);
+    }
+};
+
 } // namespace detail
 
 // `build<T>(e)` gives the xtensor expression that computes `e`, with scalar constants in type T
@@ -72,7 +81,8 @@ auto build(binary<Op, L, R> const& e) {
 
 template <class T, class C, class A, class B>
 auto build(select<C, A, B> const& e) {
-    return xt::where(build<T>(e.cond), build<T>(e.then_), build<T>(e.else_));
+    return xt::make_lambda_xfunction(detail::select_fn{}, build<T>(e.cond), build<T>(e.then_),
+                                     build<T>(e.else_));
 }
 
 template <class T, class Op, class E>
@@ -88,7 +98,7 @@ auto const& build(reduce<Op, E> const& e) {
                 }
             }
         }
-        return Op::template compute<value_t<E>>(build<T>(e.arg), e.axes);
+        return e.op.template compute<value_t<E>>(build<T>(e.arg), e.axes);
     });
 }
 
@@ -118,10 +128,10 @@ xt::xarray<V> sum_to(xt::xarray<V> const& x, shape_t const& logical, shape_t con
 
 } // namespace detail
 
-template <class T, class E>
-auto const& build(fit<E> const& e) {
+template <class T, class E, class V>
+auto const& build(fit<E, V> const& e) {
     return e.cache.get_or([&] {
-        xt::xarray<value_t<E>> const x = build<T>(e.arg);
+        xt::xarray<V> const x = build<T>(e.arg);
         return detail::sum_to(x, e.logical, e.target);
     });
 }
@@ -129,6 +139,22 @@ auto const& build(fit<E> const& e) {
 template <class T, class E>
 auto build(expand<E> const& e) {
     return xt::reshape_view(build<T>(e.arg), e.kept);
+}
+
+template <class T, class... Es>
+auto const& build(stack_node<Es...> const& e) {
+    return e.cache.get_or([&] {
+        using V = typename decltype(e.cache)::value_type;
+        xt::xarray<V> out(e.shape());
+        std::size_t k = 0;
+        std::apply([&](auto const&... a) { ((xt::view(out, k++) = build<T>(a)), ...); }, e.args);
+        return out;
+    });
+}
+
+template <class T, class E>
+auto build(take<E> const& e) {
+    return xt::view(build<T>(e.arg), e.k);
 }
 
 /// Evaluates `e` into a new tensor: one fused loop over the elementwise part of the tree,

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 
 namespace xtad {
@@ -60,6 +61,29 @@ std::string formula(E const& e) {
         return "1";
     } else if constexpr (requires { e.held; }) {
         return "tensor" + shape_str(e.shape());
+    } else if constexpr (requires { e.op.index; }) {
+        std::string s = operand(e.arg, 9) + "[";
+        for (std::size_t i = 0; i < e.op.index.size(); ++i) {
+            s += (i ? ", " : "") + std::to_string(e.op.index[i]);
+        }
+        return s + "]";
+    } else if constexpr (requires { e.args; }) {
+        std::string s = "stack(";
+        std::size_t i = 0;
+        std::apply([&](auto const&... a) { ((s += (i++ ? ", " : "") + formula(a)), ...); }, e.args);
+        return s + ")";
+    } else if constexpr (requires { e.k; }) {
+        return operand(e.arg, 9) + "[" + std::to_string(e.k) + "]";
+    } else if constexpr (requires { e.axes; }) {
+        std::string s = std::string(E::op_type::name) + "(" + formula(e.arg);
+        if (!e.axes.all) {
+            s += ", axes=[";
+            for (std::size_t i = 0; i < e.axes.list.size(); ++i) {
+                s += (i ? ", " : "") + std::to_string(e.axes.list[i]);
+            }
+            s += "]";
+        }
+        return s + ")";
     } else if constexpr (requires {
                              e.op;
                              e.arg;
@@ -94,16 +118,6 @@ std::string formula(E const& e) {
         }
     } else if constexpr (requires { e.cond; }) {
         return "where(" + formula(e.cond) + ", " + formula(e.then_) + ", " + formula(e.else_) + ")";
-    } else if constexpr (requires { e.axes; }) {
-        std::string s = std::string(E::op_type::name) + "(" + formula(e.arg);
-        if (!e.axes.all) {
-            s += ", axes=[";
-            for (std::size_t i = 0; i < e.axes.list.size(); ++i) {
-                s += (i ? ", " : "") + std::to_string(e.axes.list[i]);
-            }
-            s += "]";
-        }
-        return s + ")";
     } else if constexpr (requires { e.arg; }) {
         // fit and expand only reshape an adjoint: the formula is their argument's
         return formula(e.arg);

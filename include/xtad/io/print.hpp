@@ -21,6 +21,8 @@ std::string grad_fn_name(E const& e) {
         return std::string(e.axes.all ? E::op_type::grad_fn_all : E::op_type::grad_fn_axes);
     } else if constexpr (requires { e.cond; }) {
         return "WhereBackward0";
+    } else if constexpr (requires { e.args; }) {
+        return "StackBackward0";
     } else {
         return "";
     }

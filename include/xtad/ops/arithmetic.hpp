@@ -125,10 +125,19 @@ constexpr bool is_neg = false;
 template <class E>
 constexpr bool is_neg<unary<neg_op, E>> = true;
 
+/// The number type of a constant: a scalar's own, double for a static rational.
+template <class E>
+struct scalar_type {
+    using type = double;
+};
+template <class S>
+struct scalar_type<scalar<S>> {
+    using type = S;
+};
+
 template <class L, class R>
 using folded_scalar_t =
-    std::common_type_t<double, decltype(constant_value<double>(std::declval<L>())),
-                       decltype(constant_value<double>(std::declval<R>()))>;
+    std::common_type_t<double, typename scalar_type<L>::type, typename scalar_type<R>::type>;
 
 template <class E>
 auto neg(E const& e);

@@ -50,10 +50,15 @@ concept Argument = Expression<X> || RealScalar<X>;
 
 namespace detail {
 
+// On numbers, an op computes its value; on dual numbers (or any other real type that is not a
+// built-in float) it calls forward_apply, which forward/dual.hpp defines from the op's own value
+// and derivative rules, found by argument-dependent lookup.
 template <class Op, class X>
 auto call_unary(X&& x, Op op = {}) {
-    if constexpr (RealScalar<X>) {
+    if constexpr (std::is_floating_point_v<std::remove_cvref_t<X>>) {
         return op.value(x);
+    } else if constexpr (RealScalar<X>) {
+        return forward_apply(op, x);
     } else {
         return make_unary<Op>(std::forward<X>(x), op);
     }
@@ -61,8 +66,11 @@ auto call_unary(X&& x, Op op = {}) {
 
 template <class Op, class L, class R>
 auto call_binary(L&& l, R&& r, Op op = {}) {
-    if constexpr (RealScalar<L> && RealScalar<R>) {
+    if constexpr (std::is_floating_point_v<
+                      std::remove_cvref_t<L>> && std::is_floating_point_v<std::remove_cvref_t<R>>) {
         return op.value(l, r);
+    } else if constexpr (RealScalar<L> && RealScalar<R>) {
+        return forward_apply(op, l, r);
     } else {
         return make_binary<Op>(std::forward<L>(l), std::forward<R>(r), op);
     }

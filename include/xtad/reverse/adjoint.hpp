@@ -77,6 +77,24 @@ auto adjoint_if_used(E const& e, G const& g, W const& mask, adjoint_shapes const
     }
 }
 
+/// The part of a stack's adjoint `g_out` that reaches leaf N through expression k of the stack.
+template <fixed_string N, class V, class A, class G>
+auto stacked_part(A const& a, G const& g_out, std::size_t k, shape_t const& leaf) {
+    if constexpr (!depends_on<A, N>) {
+        return no_part();
+    } else {
+        adjoint_shapes const inner{a.shape(), leaf};
+        auto const below = adjoint<N>(a, take<G>{g_out, k}, no_mask{}, inner);
+        if constexpr (is_zero<decltype(below.group)>) {
+            return adjoint_part{zero_t{}, below.extra};
+        } else {
+            using B = std::remove_cvref_t<decltype(below.group)>;
+            return adjoint_part{zero_t{},
+                                add(fit<B, V>{below.group, inner.boundary, leaf}, below.extra)};
+        }
+    }
+}
+
 /// `g` is the adjoint of `e`; the result is the part of it that reaches the leaf `N`.
 template <fixed_string N, class E, class G, class W>
 auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
@@ -96,7 +114,8 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
         // given back the reduced axes, and passed to its argument by the op's rule.
         using Op = typename E::op_type;
         auto const seed = mask(g);
-        fit<std::remove_cvref_t<decltype(seed)>> const g_out{seed, s.boundary, e.shape()};
+        using V = value_t<decltype(e.arg)>;
+        fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
         expand<std::remove_cvref_t<decltype(g_out)>> const g_in{g_out,
                                                                 kept_shape(e.arg.shape(), e.axes)};
         adjoint_shapes const inner{e.arg.shape(), s.leaf};
@@ -106,8 +125,18 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
         } else {
             using B = std::remove_cvref_t<decltype(below.group)>;
             return adjoint_part{zero_t{},
-                                add(fit<B>{below.group, inner.boundary, s.leaf}, below.extra)};
+                                add(fit<B, V>{below.group, inner.boundary, s.leaf}, below.extra)};
         }
+    } else if constexpr (requires { e.args; }) {
+        // A stack is a boundary too: its adjoint is materialised on its shape, and entry k of it
+        // is the adjoint of expression k.
+        using V = value_t<E>;
+        auto const seed = mask(g);
+        fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
+        return [&]<std::size_t... K>(std::index_sequence<K...>) {
+            return (no_part() + ... + stacked_part<N, V>(std::get<K>(e.args), g_out, K, s.leaf));
+        }
+        (std::make_index_sequence<std::tuple_size_v<decltype(e.args)>>{});
     } else {
         static_assert(always_false<E>, "xtad: no adjoint rule for this node");
     }

@@ -1,0 +1,156 @@
+// Jacobians by forward mode (jacfwd: dual numbers, 8 columns a pass) and by reverse mode
+// (jacrev: one adjoint pass a row), over a grid of (n inputs, m outputs), beside the hand-written
+// Jacobian; and the notebook's 2 x 2 Jacobian with xarray and with fixed-size containers.
+// Which is faster where, and whether jacobian() picks the faster side: docs/performance.md.
+#include <xtad/functional.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstddef>
+
+namespace {
+
+using xtad::at;
+
+/// The test function R^n -> R^m: y_i = sum_j tanh(A_ij * sin(x_j)), with A an m x n matrix.
+struct problem {
+    std::size_t n, m;
+    xt::xarray<double> A, x0;
+    problem(std::size_t n_, std::size_t m_)
+        : n(n_)
+        , m(m_)
+        , A(std::vector<std::size_t>{m_, n_})
+        , x0(std::vector<std::size_t>{n_}) {
+        for (std::size_t i = 0; i < A.size(); ++i) {
+            A.flat(i) = std::cos(0.37 * static_cast<double>(i));
+        }
+        for (std::size_t j = 0; j < n; ++j) {
+            x0(j) = 0.1 + 0.01 * static_cast<double>(j);
+        }
+    }
+    auto fn() const {
+        return [this](auto const& x) { return xtad::sum(xtad::tanh(A * xtad::sin(x)), {1}); };
+    }
+};
+
+/// The limit: dy_i/dx_j = (1 - tanh^2(A_ij sin x_j)) A_ij cos x_j, one loop.
+void hand(benchmark::State& state) {
+    problem const p(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+    xt::xarray<double> J(std::vector<std::size_t>{p.m, p.n});
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < p.m; ++i) {
+            for (std::size_t j = 0; j < p.n; ++j) {
+                double const s = std::sin(p.x0(j));
+                double const t = std::tanh(p.A(i, j) * s);
+                J(i, j) = (1 - t * t) * p.A(i, j) * std::cos(p.x0(j));
+            }
+        }
+        benchmark::DoNotOptimize(J.data());
+        benchmark::ClobberMemory();
+    }
+}
+
+void forward(benchmark::State& state) {
+    problem const p(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+    for (auto _ : state) {
+        auto J = xtad::jacfwd(p.fn(), at(p.x0));
+        benchmark::DoNotOptimize(J.data());
+    }
+}
+
+void reverse(benchmark::State& state) {
+    problem const p(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+    for (auto _ : state) {
+        auto J = xtad::jacrev(p.fn(), at(p.x0));
+        benchmark::DoNotOptimize(J.data());
+    }
+}
+
+void automatic(benchmark::State& state) {
+    problem const p(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+    for (auto _ : state) {
+        auto J = xtad::jacobian(p.fn(), at(p.x0));
+        benchmark::DoNotOptimize(J.data());
+    }
+}
+
+void grid(benchmark::internal::Benchmark* b) {
+    for (long n : {1, 2, 10, 100, 1000}) {
+        for (long m : {1, 2, 10, 100, 1000}) {
+            if (n * m <= 100000) {
+                b->Args({n, m});
+            }
+        }
+    }
+}
+
+auto const notebook = [](auto const& x) {
+    return xtad::stack(xtad::pow<2>(x(0)) + xtad::pow<3>(x(1)),
+                       xtad::pow<3>(x(0)) + xtad::pow<2>(x(1)));
+};
+
+/// The notebook's Jacobian by hand: [[2 x0, 3 x1^2], [3 x0^2, 2 x1]].
+void seed_hand(benchmark::State& state) {
+    xt::xtensor_fixed<double, xt::xshape<2>> const x = {1., 2.};
+    xt::xtensor_fixed<double, xt::xshape<2, 2>> J;
+    for (auto _ : state) {
+        J(0, 0) = 2 * x(0);
+        J(0, 1) = 3 * x(1) * x(1);
+        J(1, 0) = 3 * x(0) * x(0);
+        J(1, 1) = 2 * x(1);
+        benchmark::DoNotOptimize(J.data());
+        benchmark::ClobberMemory();
+    }
+}
+
+void seed_forward_xarray(benchmark::State& state) {
+    xt::xarray<double> const x0 = {1., 2.};
+    for (auto _ : state) {
+        auto J = xtad::jacfwd(notebook, at(x0));
+        benchmark::DoNotOptimize(J.data());
+    }
+}
+
+void seed_reverse_xarray(benchmark::State& state) {
+    xt::xarray<double> const x0 = {1., 2.};
+    for (auto _ : state) {
+        auto J = xtad::jacrev(notebook, at(x0));
+        benchmark::DoNotOptimize(J.data());
+    }
+}
+
+void seed_forward_fixed(benchmark::State& state) {
+    xt::xtensor_fixed<double, xt::xshape<2>> const x0 = {1., 2.};
+    for (auto _ : state) {
+        auto J = xtad::jacfwd(notebook, at(x0));
+        benchmark::DoNotOptimize(J.data());
+    }
+}
+
+void seed_dual_scalar(benchmark::State& state) {
+    // The same Jacobian with duals on plain numbers (no tensors): the floor for forward mode.
+    using D = xtad::dual<double, 2>;
+    for (auto _ : state) {
+        D const x0(1., {1., 0.});
+        D const x1(2., {0., 1.});
+        D const z0 = xtad::pow<2>(x0) + xtad::pow<3>(x1);
+        D const z1 = xtad::pow<3>(x0) + xtad::pow<2>(x1);
+        benchmark::DoNotOptimize(z0);
+        benchmark::DoNotOptimize(z1);
+    }
+}
+
+} // namespace
+
+BENCHMARK(hand)->Apply(grid);
+BENCHMARK(forward)->Apply(grid);
+BENCHMARK(reverse)->Apply(grid);
+BENCHMARK(automatic)->Apply(grid);
+BENCHMARK(seed_hand);
+BENCHMARK(seed_forward_xarray);
+BENCHMARK(seed_reverse_xarray);
+BENCHMARK(seed_forward_fixed);
+BENCHMARK(seed_dual_scalar);
+
+BENCHMARK_MAIN();

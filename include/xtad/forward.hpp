@@ -1,0 +1,4 @@
+// Includes xtad's forward mode: dual numbers.
+#pragma once
+
+#include "xtad/forward/dual.hpp"
