@@ -112,3 +112,14 @@ TEST_CASE("bad input: a tangent of the wrong shape") {
                          "xtad::index: index (2) is out of range for a tensor of shape (2,)",
                          xtad::error);
 }
+
+TEST_CASE("jacobian() picks forward mode for few inputs, reverse mode for few outputs") {
+    // The cost model is fitted to bench/fwd_vs_rev.cpp; these are the clear cases of that grid.
+    CHECK(detail::forward_is_cheaper(2, 2));
+    CHECK(detail::forward_is_cheaper(1, 1000));
+    CHECK(detail::forward_is_cheaper(10, 100));
+    CHECK(detail::forward_is_cheaper(100, 100));
+    CHECK_FALSE(detail::forward_is_cheaper(100, 1));
+    CHECK_FALSE(detail::forward_is_cheaper(100, 10));
+    CHECK_FALSE(detail::forward_is_cheaper(1000, 100));
+}

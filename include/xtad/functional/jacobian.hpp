@@ -172,9 +172,26 @@ auto jacfwd(F const& f, at_t<X...> const& p) {
     }
 }
 
-/// The Jacobian of f at the point, by the cheaper mode for its shapes: forward mode (columns,
-/// 8 per pass) when the inputs have no more elements than the output, reverse mode (rows, one
-/// per pass) otherwise, as measured in bench/fwd_vs_rev.cpp.
+namespace detail {
+
+/// Whether forward mode is expected to be faster than reverse mode for n inputs and m outputs.
+/// A cost model fitted to bench/fwd_vs_rev.cpp (docs/performance.md): jacfwd costs a fixed
+/// ~2 us plus ceil(n/8) passes of ~0.5 us + 93 ns per element, jacrev ~1 us plus m passes of
+/// ~2.5 us + 49 ns per element, with n*m elements a pass (every output depending on every
+/// input; where the Jacobian is sparse, the mode matters less).
+inline bool forward_is_cheaper(std::size_t n, std::size_t m) {
+    double const w = static_cast<double>(n) * static_cast<double>(m);
+    double const passes_fwd = static_cast<double>((n + default_width - 1) / default_width);
+    double const fwd = 2.0 + passes_fwd * (0.5 + 0.093 * w);
+    double const rev = 1.0 + static_cast<double>(m) * (2.5 + 0.049 * w);
+    return fwd <= rev;
+}
+
+} // namespace detail
+
+/// The Jacobian of f at the point, by the mode expected to be faster for its shapes (see
+/// detail::forward_is_cheaper): forward mode for few inputs and many outputs, reverse mode for
+/// many inputs and few outputs. Same arguments and result as jacfwd and jacrev.
 template <class F, class... X>
 auto jacobian(F const& f, at_t<X...> const& p) {
     std::size_t n = 0;
@@ -184,7 +201,7 @@ auto jacobian(F const& f, at_t<X...> const& p) {
     std::size_t const m = detail::size_of(
         std::apply([&](auto const&... l) { return detail::call_checked(f, l...); }, leaves)
             .shape());
-    if (n <= m) {
+    if (detail::forward_is_cheaper(n, m)) {
         return jacfwd(f, p);
     }
     return jacrev(f, p);
