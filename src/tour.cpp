@@ -5,6 +5,7 @@
 // from this file into tour_cells.hpp by embed_cells.py at build time) and "Out[N]:", and the
 // statements then print the output. The cells of a section share its variables, as in the
 // notebook. Cells are shown in the order of this file, and every cell must be shown once.
+// test/check_tour.py compares what each section prints with its test/tour_expected_*.txt.
 #include "tour_cells.hpp"
 
 #include <xtad/core/linalg.hpp>
@@ -17,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 namespace {
 
@@ -100,9 +102,114 @@ void tensors() {
     // [end]
 }
 
-// The notebook's next sections, "# Autogradient" and "# Jacobian", go here as functions like
-// tensors() (a heading, then cell(N) and its marked statements per notebook cell, in the
-// notebook's order), and are called from main() after tensors().
+// Prints a tuple of tensors as Jupyter shows the tuple torch.autograd.grad returns: in
+// parentheses, a one-element tuple with its trailing comma, and each tensor's continuation lines
+// one space deeper (IPython's pretty-printer indents them under the opening parenthesis).
+template <class... T>
+std::string tuple_repr(const std::tuple<T...>& tensors) {
+    std::string out = "(";
+    std::apply(
+        [&](const auto&... t) {
+            std::size_t i = 0;
+            ((out += (i++ ? ", " : ""), out += xtad::repr(t)), ...);
+        },
+        tensors);
+    for (std::size_t at = out.find('\n'); at != std::string::npos; at = out.find('\n', at + 2)) {
+        out.insert(at + 1, " ");
+    }
+    return out + (sizeof...(T) == 1 ? ",)" : ")");
+}
+
+// "## use .backward(), if output only scalar": a one-element Q, its gradients accumulated into
+// a.grad() and b.grad().
+void autogradient_backward() {
+    heading("## use backward(), if the output is a scalar");
+
+    cell(9);
+    // [cell 9]
+    auto a = xtad::var<"a">(xt::xarray<double>{1.});
+    auto b = xtad::var<"b">(xt::xarray<double>{4.});
+
+    auto Q = 3 * xtad::pow<3>(a) - xtad::pow<2>(b);
+    // [end]
+
+    cell(10);
+    // [cell 10]
+    xtad::backward(Q);
+    // [end]
+
+    cell(11);
+    // [cell 11]
+    std::cout << xtad::repr(a.grad()) << '\n';
+    // [end]
+
+    cell(12);
+    // [cell 12]
+    std::cout << xtad::repr(b.grad()) << '\n';
+    // [end]
+}
+
+// "## use .grad(), if output may be vector or matrix": Q of matrices, seeded with ones.
+void autogradient_grad() {
+    heading("## use grad(), if the output may be a vector or a matrix");
+    // Said before the cells: a line after an Out block would read as part of that output.
+    markdown("In [7] the notebook passes create_graph=True, which makes dQ_da an expression\n"
+             "that prints with grad_fn=<MulBackward0> and can be differentiated again. That\n"
+             "arrives with second-order derivatives; until then grad() returns the values.");
+
+    cell(5);
+    // [cell 5]
+    auto a = xtad::var<"a">(xt::xarray<double>{{1., 2.}, {3., 4.}});
+    auto b = xtad::var<"b">(xt::xarray<double>{{4., 5.}, {6., 7.}});
+
+    auto Q = 3 * xtad::pow<3>(a) - xtad::pow<2>(b);
+    std::cout << a << '\n';
+    std::cout << b << '\n';
+    std::cout << Q << '\n';
+    // [end]
+
+    cell(6);
+    // [cell 6]
+    std::cout << xtad::repr(xt::ones_like(a.value())) << '\n';
+    // [end]
+
+    cell(7);
+    // [cell 7]
+    // calc gradient Q as matrix dQ/da with coefficient 1
+    auto dQ_da = xtad::grad(Q, xtad::wrt(a), xtad::ones_like(a));
+    // [end]
+
+    cell(8);
+    // [cell 8]
+    std::cout << tuple_repr(dQ_da) << '\n';
+    // [end]
+
+    cell(9);
+    // [cell 9]
+    auto dQ_db = xtad::grad(Q, xtad::wrt(b), xtad::ones_like(b));
+    // [end]
+
+    cell(10);
+    // [cell 10]
+    std::cout << tuple_repr(dQ_db) << '\n';
+    // [end]
+
+    // In [11] and In [12], d^2Q/da^2 = grad(dQ_da, a), come here with the second-order issue
+    // (create_graph), and then the notebook's "## Checkup" cells (SymPy: In [13] to In [16]),
+    // as a function of their own called from autogradient().
+}
+
+// "# Autogradient", first order: backward() on a scalar, grad() with a seed on matrices.
+void autogradient() {
+    heading("# Autogradient");
+    markdown("$$ Q=3*a^{3}-b^{2}, \\quad \\frac{\\partial Q}{\\partial a}=9*a^2, \\quad "
+             "\\frac{\\partial Q}{\\partial b}=-2*b $$");
+    autogradient_backward();
+    autogradient_grad();
+}
+
+// The notebook's "## Jacobian" section (In [77], In [71], In [13], In [14]) goes here as a
+// function like autogradient(), called from main() after it.
 
 } // namespace
 
@@ -110,6 +217,7 @@ int main() {
     try {
         std::cout << "xtad-tour: seed-notebook.txt in C++, each cell's code and then its output.\n";
         tensors();
+        autogradient();
         if (cells_shown != std::size(tour::cells)) {
             throw std::logic_error("xtad-tour: cell "
                                    + std::to_string(tour::cells[cells_shown].number)
