@@ -105,3 +105,22 @@ TEST_CASE("== and != on expressions are masks, as in torch") {
     CHECK(eval(eq(x, x * 1.)) == xt::xarray<bool>{true, true, true});
     CHECK(to_string(where(x == 2., x, 2 * x)) == "where(x == 2, x, 2*x)");
 }
+
+TEST_CASE("grad_fn names follow torch's for numbers on either side") {
+    auto x = var<"x">(xt::xarray<double>{1., 2.});
+    auto name = [](auto const& e) {
+        std::ostringstream out;
+        out << e;
+        auto const s = out.str();
+        return s.substr(s.find("grad_fn=<"));
+    };
+    CHECK(name(1. - x) == "grad_fn=<RsubBackward1>)");
+    CHECK(name(x - 1.) == "grad_fn=<SubBackward0>)");
+    CHECK(name(2. / x) == "grad_fn=<MulBackward0>)");
+    CHECK(name(x / 2.) == "grad_fn=<DivBackward0>)");
+    CHECK(name(pow(x, 2.5)) == "grad_fn=<PowBackward0>)");
+    CHECK(name(pow(2., x)) == "grad_fn=<PowBackward2>)");
+    CHECK(name(pow(x, x)) == "grad_fn=<PowBackward1>)");
+    CHECK(name(x(1)) == "grad_fn=<SelectBackward0>)");
+    CHECK(name(stack(x(0), x(1))) == "grad_fn=<StackBackward0>)");
+}

@@ -228,3 +228,25 @@ TEST_CASE("errors name the op and the shapes") {
     b.value() = xt::xarray<double>{1., 2., 3.};
     CHECK(error_of([&] { (void)eval(e4); }) == "xtad::add: shapes (2,) and (3,) do not broadcast");
 }
+
+TEST_CASE("NaN at maximum, minimum, abs and sign gives torch's gradients") {
+    double const nan = std::numeric_limits<double>::quiet_NaN();
+    auto x = var<"x">(xt::xarray<double>{nan, 1., nan});
+    auto y = var<"y">(xt::xarray<double>{1., nan, nan});
+    auto e = maximum(x, y) + minimum(x, y);
+    auto [gx, gy] = grad(e, wrt(x, y), ones_like(e));
+    CHECK(gx == xt::xarray<double>{2., 2., 2.});
+    CHECK(gy == xt::xarray<double>{2., 2., 2.});
+    auto s = sign(x) + abs(x);
+    auto [gs] = grad(s, wrt(x), ones_like(s));
+    CHECK(gs(0) == 0.);
+    CHECK(eval(sign(x))(0) == 0.);
+}
+
+TEST_CASE("mean of an empty tensor is NaN") {
+    auto x = var<"x">(xt::xarray<double>::from_shape({0}));
+    auto m = mean(x);
+    CHECK(std::isnan(eval(m)()));
+    auto [g] = grad(m, wrt(x));
+    CHECK(g.size() == 0);
+}

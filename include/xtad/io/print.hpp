@@ -3,6 +3,8 @@
 
 #include "xtad/eval/build.hpp"
 #include "xtad/io/repr.hpp"
+#include "xtad/ops/arithmetic.hpp"
+#include "xtad/ops/power.hpp"
 
 #include <ostream>
 #include <string>
@@ -15,7 +17,24 @@ namespace detail {
 /// The name torch gives the function that made the root of `e` (`grad_fn=<SubBackward0>`).
 template <class E>
 std::string grad_fn_name(E const& e) {
-    if constexpr (requires { E::op_type::grad_fn; }) {
+    if constexpr (requires { e.lhs; }) {
+        // torch names the function by how it was called: 1 - x is an rsub, 2 / x a product
+        // with a reciprocal, x ** 2.5 and 2 ** x are pows with a number on one side.
+        using Op = typename E::op_type;
+        constexpr bool number_left = is_constant_scalar<decltype(e.lhs)>;
+        constexpr bool number_right = is_constant_scalar<decltype(e.rhs)>;
+        if constexpr (std::is_same_v<Op, sub_op> && number_left) {
+            return "RsubBackward1";
+        } else if constexpr (std::is_same_v<Op, div_op> && number_left) {
+            return "MulBackward0";
+        } else if constexpr (std::is_same_v<Op, pow_op> && number_right) {
+            return "PowBackward0";
+        } else if constexpr (std::is_same_v<Op, pow_op> && number_left) {
+            return "PowBackward2";
+        } else {
+            return std::string(Op::grad_fn);
+        }
+    } else if constexpr (requires { E::op_type::grad_fn; }) {
         return std::string(E::op_type::grad_fn);
     } else if constexpr (requires { E::op_type::grad_fn_all; }) {
         return std::string(e.axes.all ? E::op_type::grad_fn_all : E::op_type::grad_fn_axes);

@@ -181,18 +181,19 @@ struct maximum_op {
     static constexpr notation form = notation::function;
     static constexpr int precedence = 10;
     static constexpr bool is_mask = false;
-    // d/dx max(x, y) = [x > y] + [x == y] / 2: a tie splits the gradient evenly, as torch does
+    // d/dx max(x, y) = [x > y] + [x == y] / 2: a tie splits the gradient evenly, as torch does;
+    // written as torch writes it, so that a NaN on either side passes the gradient to both
     template <class T, class U>
     auto value(T const& x, U const& y) const {
         return x != x ? x : (y != y || x < y ? y : x);
     }
     template <class X, class Y>
     auto partial_l(X const& x, Y const& y) const {
-        return where(x > y, one_t{}, where(eq(x, y), make_static<1, 2>(), zero_t{}));
+        return where(x < y, zero_t{}, where(eq(x, y), make_static<1, 2>(), one_t{}));
     }
     template <class X, class Y>
     auto partial_r(X const& x, Y const& y) const {
-        return where(y > x, one_t{}, where(eq(x, y), make_static<1, 2>(), zero_t{}));
+        return where(x > y, zero_t{}, where(eq(x, y), make_static<1, 2>(), one_t{}));
     }
 };
 
@@ -203,18 +204,19 @@ struct minimum_op {
     static constexpr notation form = notation::function;
     static constexpr int precedence = 10;
     static constexpr bool is_mask = false;
-    // d/dx min(x, y) = [x < y] + [x == y] / 2: a tie splits the gradient evenly, as torch does
+    // d/dx min(x, y) = [x < y] + [x == y] / 2: a tie splits the gradient evenly, as torch does;
+    // written as torch writes it, so that a NaN on either side passes the gradient to both
     template <class T, class U>
     auto value(T const& x, U const& y) const {
         return x != x ? x : (y != y || y < x ? y : x);
     }
     template <class X, class Y>
     auto partial_l(X const& x, Y const& y) const {
-        return where(x < y, one_t{}, where(eq(x, y), make_static<1, 2>(), zero_t{}));
+        return where(x > y, zero_t{}, where(eq(x, y), make_static<1, 2>(), one_t{}));
     }
     template <class X, class Y>
     auto partial_r(X const& x, Y const& y) const {
-        return where(y < x, one_t{}, where(eq(x, y), make_static<1, 2>(), zero_t{}));
+        return where(x < y, zero_t{}, where(eq(x, y), make_static<1, 2>(), one_t{}));
     }
 };
 

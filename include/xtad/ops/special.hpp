@@ -34,7 +34,7 @@ struct abs_op {
     }
 };
 
-/// -1, 0 or 1 (NaN stays NaN); its derivative is 0 everywhere, as torch defines it.
+/// -1, 0 or 1, and 0 for NaN and -0, as torch; its derivative is 0 everywhere.
 struct sign_op {
     static constexpr std::string_view name = "sign";
     static constexpr std::string_view symbol = "sign";
@@ -44,7 +44,7 @@ struct sign_op {
     // d/dx sign(x) = 0
     template <class T>
     T value(T const& x) const {
-        return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);
+        return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
     }
     template <class X>
     auto partial(X const&) const {
