@@ -174,12 +174,7 @@ auto where(C&& cond, A&& a, B&& b) {
                                detail::as_node(std::forward<B>(b)));
 }
 
-struct maximum_op {
-    static constexpr std::string_view name = "maximum";
-    static constexpr std::string_view symbol = "maximum";
-    static constexpr std::string_view grad_fn = "MaximumBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct maximum_op : function_op<"maximum", "MaximumBackward0"> {
     static constexpr bool is_mask = false;
     // d/dx max(x, y) = [x > y] + [x == y] / 2: a tie splits the gradient evenly, as torch does;
     // written as torch writes it, so that a NaN on either side passes the gradient to both
@@ -197,12 +192,7 @@ struct maximum_op {
     }
 };
 
-struct minimum_op {
-    static constexpr std::string_view name = "minimum";
-    static constexpr std::string_view symbol = "minimum";
-    static constexpr std::string_view grad_fn = "MinimumBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct minimum_op : function_op<"minimum", "MinimumBackward0"> {
     static constexpr bool is_mask = false;
     // d/dx min(x, y) = [x < y] + [x == y] / 2: a tie splits the gradient evenly, as torch does;
     // written as torch writes it, so that a NaN on either side passes the gradient to both
@@ -233,12 +223,7 @@ auto minimum(L&& l, R&& r) {
 }
 
 /// x limited to [lo, hi] (torch.clamp with numbers as bounds).
-struct clamp_op {
-    static constexpr std::string_view name = "clamp";
-    static constexpr std::string_view symbol = "clamp";
-    static constexpr std::string_view grad_fn = "ClampBackward1";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct clamp_op : function_op<"clamp", "ClampBackward1"> {
     double lo;
     double hi;
     // d/dx clamp(x, lo, hi) = [lo <= x <= hi]: the bounds themselves pass the gradient, as torch
@@ -257,7 +242,7 @@ struct clamp_op {
 
 template <Argument X>
 auto clamp(X&& x, double lo, double hi) {
-    return detail::call_unary<clamp_op>(std::forward<X>(x), clamp_op{lo, hi});
+    return detail::call_unary<clamp_op>(std::forward<X>(x), clamp_op{{}, lo, hi});
 }
 
 } // namespace xtad

@@ -3,6 +3,7 @@
 
 #include "xtad/core/node.hpp"
 
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -21,6 +22,17 @@ concept RealScalar = Real<std::remove_cvref_t<X>>;
 /// expression.
 template <class L, class R>
 concept BinaryOperands = Operand<L> && Operand<R> && AnyExpression<L, R>;
+
+/// What every op printed as a function call has: its name (also how it prints) and the name of
+/// torch's backward function for it (`grad_fn=<SinBackward0>`).
+template <fixed_string Name, fixed_string GradFn>
+struct function_op {
+    static constexpr std::string_view name = Name.view();
+    static constexpr std::string_view symbol = Name.view();
+    static constexpr std::string_view grad_fn = GradFn.view();
+    static constexpr notation form = notation::function;
+    static constexpr int precedence = 10;
+};
 
 template <class Op, class X>
 auto make_unary(X&& x, Op op = {}) {

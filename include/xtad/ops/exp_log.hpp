@@ -13,12 +13,7 @@ namespace xtad {
 template <Argument X>
 auto exp(X&& x);
 
-struct exp_op {
-    static constexpr std::string_view name = "exp";
-    static constexpr std::string_view symbol = "exp";
-    static constexpr std::string_view grad_fn = "ExpBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct exp_op : function_op<"exp", "ExpBackward0"> {
     // d/dx exp(x) = exp(x)
     template <class T>
     T value(T const& x) const {
@@ -31,12 +26,7 @@ struct exp_op {
     }
 };
 
-struct expm1_op {
-    static constexpr std::string_view name = "expm1";
-    static constexpr std::string_view symbol = "expm1";
-    static constexpr std::string_view grad_fn = "Expm1Backward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct expm1_op : function_op<"expm1", "Expm1Backward0"> {
     // d/dx (exp(x) - 1) = exp(x)
     template <class T>
     T value(T const& x) const {
@@ -49,12 +39,7 @@ struct expm1_op {
     }
 };
 
-struct log_op {
-    static constexpr std::string_view name = "log";
-    static constexpr std::string_view symbol = "log";
-    static constexpr std::string_view grad_fn = "LogBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct log_op : function_op<"log", "LogBackward0"> {
     // d/dx log(x) = 1 / x
     template <class T>
     T value(T const& x) const {
@@ -67,12 +52,7 @@ struct log_op {
     }
 };
 
-struct log1p_op {
-    static constexpr std::string_view name = "log1p";
-    static constexpr std::string_view symbol = "log1p";
-    static constexpr std::string_view grad_fn = "Log1PBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct log1p_op : function_op<"log1p", "Log1PBackward0"> {
     // d/dx log(1 + x) = 1 / (1 + x)
     template <class T>
     T value(T const& x) const {
@@ -85,12 +65,7 @@ struct log1p_op {
     }
 };
 
-struct log2_op {
-    static constexpr std::string_view name = "log2";
-    static constexpr std::string_view symbol = "log2";
-    static constexpr std::string_view grad_fn = "Log2Backward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct log2_op : function_op<"log2", "Log2Backward0"> {
     // d/dx log2(x) = 1 / (x log(2))
     template <class T>
     T value(T const& x) const {
@@ -103,12 +78,7 @@ struct log2_op {
     }
 };
 
-struct log10_op {
-    static constexpr std::string_view name = "log10";
-    static constexpr std::string_view symbol = "log10";
-    static constexpr std::string_view grad_fn = "Log10Backward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct log10_op : function_op<"log10", "Log10Backward0"> {
     // d/dx log10(x) = 1 / (x log(10))
     template <class T>
     T value(T const& x) const {

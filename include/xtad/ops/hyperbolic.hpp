@@ -16,12 +16,7 @@ auto cosh(X&& x);
 template <Argument X>
 auto tanh(X&& x);
 
-struct sinh_op {
-    static constexpr std::string_view name = "sinh";
-    static constexpr std::string_view symbol = "sinh";
-    static constexpr std::string_view grad_fn = "SinhBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct sinh_op : function_op<"sinh", "SinhBackward0"> {
     // d/dx sinh(x) = cosh(x)
     template <class T>
     T value(T const& x) const {
@@ -34,12 +29,7 @@ struct sinh_op {
     }
 };
 
-struct cosh_op {
-    static constexpr std::string_view name = "cosh";
-    static constexpr std::string_view symbol = "cosh";
-    static constexpr std::string_view grad_fn = "CoshBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct cosh_op : function_op<"cosh", "CoshBackward0"> {
     // d/dx cosh(x) = sinh(x)
     template <class T>
     T value(T const& x) const {
@@ -52,12 +42,7 @@ struct cosh_op {
     }
 };
 
-struct tanh_op {
-    static constexpr std::string_view name = "tanh";
-    static constexpr std::string_view symbol = "tanh";
-    static constexpr std::string_view grad_fn = "TanhBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct tanh_op : function_op<"tanh", "TanhBackward0"> {
     // d/dx tanh(x) = 1 - tanh(x)^2
     template <class T>
     T value(T const& x) const {
@@ -70,12 +55,7 @@ struct tanh_op {
     }
 };
 
-struct asinh_op {
-    static constexpr std::string_view name = "asinh";
-    static constexpr std::string_view symbol = "asinh";
-    static constexpr std::string_view grad_fn = "AsinhBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct asinh_op : function_op<"asinh", "AsinhBackward0"> {
     // d/dx asinh(x) = 1 / sqrt(x^2 + 1)
     template <class T>
     T value(T const& x) const {
@@ -88,12 +68,7 @@ struct asinh_op {
     }
 };
 
-struct acosh_op {
-    static constexpr std::string_view name = "acosh";
-    static constexpr std::string_view symbol = "acosh";
-    static constexpr std::string_view grad_fn = "AcoshBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct acosh_op : function_op<"acosh", "AcoshBackward0"> {
     // d/dx acosh(x) = 1 / sqrt(x^2 - 1)
     template <class T>
     T value(T const& x) const {
@@ -106,12 +81,7 @@ struct acosh_op {
     }
 };
 
-struct atanh_op {
-    static constexpr std::string_view name = "atanh";
-    static constexpr std::string_view symbol = "atanh";
-    static constexpr std::string_view grad_fn = "AtanhBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct atanh_op : function_op<"atanh", "AtanhBackward0"> {
     // d/dx atanh(x) = 1 / (1 - x^2)
     template <class T>
     T value(T const& x) const {

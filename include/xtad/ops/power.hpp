@@ -114,12 +114,7 @@ auto pow(L&& x, R&& y) {
 }
 
 /// The square root; its derivative at 0 is +inf, as in torch.
-struct sqrt_op {
-    static constexpr std::string_view name = "sqrt";
-    static constexpr std::string_view symbol = "sqrt";
-    static constexpr std::string_view grad_fn = "SqrtBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct sqrt_op : function_op<"sqrt", "SqrtBackward0"> {
     // d/dx sqrt(x) = 1 / (2 sqrt(x))
     template <class T>
     T value(T const& x) const {
@@ -138,12 +133,7 @@ auto sqrt(X&& x) {
 }
 
 /// The real cube root, defined for negative x too.
-struct cbrt_op {
-    static constexpr std::string_view name = "cbrt";
-    static constexpr std::string_view symbol = "cbrt";
-    static constexpr std::string_view grad_fn = "CbrtBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct cbrt_op : function_op<"cbrt", "CbrtBackward0"> {
     // d/dx cbrt(x) = 1 / (3 cbrt(x)^2)
     template <class T>
     T value(T const& x) const {

@@ -16,12 +16,7 @@ template <Argument X>
 auto sigmoid(X&& x);
 
 /// |x|; its derivative at 0 is 0 (sign(0)), as in torch.
-struct abs_op {
-    static constexpr std::string_view name = "abs";
-    static constexpr std::string_view symbol = "abs";
-    static constexpr std::string_view grad_fn = "AbsBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct abs_op : function_op<"abs", "AbsBackward0"> {
     // d/dx |x| = sign(x)
     template <class T>
     T value(T const& x) const {
@@ -35,12 +30,7 @@ struct abs_op {
 };
 
 /// -1, 0 or 1, and 0 for NaN and -0, as torch; its derivative is 0 everywhere.
-struct sign_op {
-    static constexpr std::string_view name = "sign";
-    static constexpr std::string_view symbol = "sign";
-    static constexpr std::string_view grad_fn = "SignBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct sign_op : function_op<"sign", "SignBackward0"> {
     // d/dx sign(x) = 0
     template <class T>
     T value(T const& x) const {
@@ -53,12 +43,7 @@ struct sign_op {
 };
 
 /// The logistic function 1 / (1 + exp(-x)).
-struct sigmoid_op {
-    static constexpr std::string_view name = "sigmoid";
-    static constexpr std::string_view symbol = "sigmoid";
-    static constexpr std::string_view grad_fn = "SigmoidBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct sigmoid_op : function_op<"sigmoid", "SigmoidBackward0"> {
     // d/dx sigmoid(x) = sigmoid(x) (1 - sigmoid(x))
     template <class T>
     T value(T const& x) const {
@@ -77,12 +62,7 @@ struct sigmoid_op {
 };
 
 /// The error function.
-struct erf_op {
-    static constexpr std::string_view name = "erf";
-    static constexpr std::string_view symbol = "erf";
-    static constexpr std::string_view grad_fn = "ErfBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct erf_op : function_op<"erf", "ErfBackward0"> {
     // d/dx erf(x) = 2 / sqrt(pi) exp(-x^2)
     template <class T>
     T value(T const& x) const {

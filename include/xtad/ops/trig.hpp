@@ -16,12 +16,7 @@ auto cos(X&& x);
 template <Argument X>
 auto tan(X&& x);
 
-struct sin_op {
-    static constexpr std::string_view name = "sin";
-    static constexpr std::string_view symbol = "sin";
-    static constexpr std::string_view grad_fn = "SinBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct sin_op : function_op<"sin", "SinBackward0"> {
     // d/dx sin(x) = cos(x)
     template <class T>
     T value(T const& x) const {
@@ -34,12 +29,7 @@ struct sin_op {
     }
 };
 
-struct cos_op {
-    static constexpr std::string_view name = "cos";
-    static constexpr std::string_view symbol = "cos";
-    static constexpr std::string_view grad_fn = "CosBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct cos_op : function_op<"cos", "CosBackward0"> {
     // d/dx cos(x) = -sin(x)
     template <class T>
     T value(T const& x) const {
@@ -52,12 +42,7 @@ struct cos_op {
     }
 };
 
-struct tan_op {
-    static constexpr std::string_view name = "tan";
-    static constexpr std::string_view symbol = "tan";
-    static constexpr std::string_view grad_fn = "TanBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct tan_op : function_op<"tan", "TanBackward0"> {
     // d/dx tan(x) = 1 + tan(x)^2
     template <class T>
     T value(T const& x) const {
@@ -70,12 +55,7 @@ struct tan_op {
     }
 };
 
-struct asin_op {
-    static constexpr std::string_view name = "asin";
-    static constexpr std::string_view symbol = "asin";
-    static constexpr std::string_view grad_fn = "AsinBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct asin_op : function_op<"asin", "AsinBackward0"> {
     // d/dx asin(x) = 1 / sqrt(1 - x^2)
     template <class T>
     T value(T const& x) const {
@@ -88,12 +68,7 @@ struct asin_op {
     }
 };
 
-struct acos_op {
-    static constexpr std::string_view name = "acos";
-    static constexpr std::string_view symbol = "acos";
-    static constexpr std::string_view grad_fn = "AcosBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct acos_op : function_op<"acos", "AcosBackward0"> {
     // d/dx acos(x) = -1 / sqrt(1 - x^2)
     template <class T>
     T value(T const& x) const {
@@ -106,12 +81,7 @@ struct acos_op {
     }
 };
 
-struct atan_op {
-    static constexpr std::string_view name = "atan";
-    static constexpr std::string_view symbol = "atan";
-    static constexpr std::string_view grad_fn = "AtanBackward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct atan_op : function_op<"atan", "AtanBackward0"> {
     // d/dx atan(x) = 1 / (1 + x^2)
     template <class T>
     T value(T const& x) const {
@@ -125,12 +95,7 @@ struct atan_op {
 };
 
 /// atan2(y, x): the angle of the point (x, y), in (-pi, pi].
-struct atan2_op {
-    static constexpr std::string_view name = "atan2";
-    static constexpr std::string_view symbol = "atan2";
-    static constexpr std::string_view grad_fn = "Atan2Backward0";
-    static constexpr notation form = notation::function;
-    static constexpr int precedence = 10;
+struct atan2_op : function_op<"atan2", "Atan2Backward0"> {
     static constexpr bool is_mask = false;
     // d/dy atan2(y, x) = x / (x^2 + y^2), d/dx atan2(y, x) = -y / (x^2 + y^2)
     template <class T, class U>
