@@ -44,3 +44,8 @@ TEST_CASE("law: reductions inside elementwise expressions") {
     law::binary("sum(x * y) * y", [](auto const& x, auto const& y) { return sum(x * y) * y; });
     law::binary("norm(x) + y", [](auto const& x, auto const& y) { return norm(x) + y; });
 }
+
+TEST_CASE("law: reshape and flatten") {
+    law::unary("flatten", [](auto const& x) { return flatten(sin(x)) * 2.0; });
+    law::unary("reshape to a column", [](auto const& x) { return reshape(x * x, {-1, 1}); });
+}

@@ -250,3 +250,38 @@ TEST_CASE("mean of an empty tensor is NaN") {
     auto [g] = grad(m, wrt(x));
     CHECK(g.size() == 0);
 }
+
+TEST_CASE("reshape, flatten, concatenate, stack and element access carry gradients back") {
+    auto x = var<"x">(xt::xarray<double>{{1., 2., 3.}, {4., 5., 6.}});
+    auto y = var<"y">(xt::xarray<double>{{7., 8., 9.}});
+    // sum(reshape(x, (3, 2)) * w) puts w[k % 2] on flat element k.
+    auto r = reshape(x, {3, -1});
+    CHECK(r.shape() == shape_t{3, 2});
+    auto [gr] = grad(sum(r * xt::xarray<double>{1., 2.}), wrt(x));
+    CHECK(gr == xt::xarray<double>{{1., 2., 1.}, {2., 1., 2.}});
+    auto [gf] = grad(flatten(x * x), wrt(x), xt::xarray<double>{1., 0., 0., 0., 0., 1.});
+    CHECK(gf == xt::xarray<double>{{2., 0., 0.}, {0., 0., 12.}});
+    auto c = concatenate(0, x * 2., y);
+    CHECK(eval(c) == xt::xarray<double>{{2., 4., 6.}, {8., 10., 12.}, {7., 8., 9.}});
+    xt::xarray<double> const seed = {{1., 2., 3.}, {4., 5., 6.}, {7., 8., 9.}};
+    auto [gx, gy] = grad(c, wrt(x, y), seed);
+    CHECK(gx == xt::xarray<double>{{2., 4., 6.}, {8., 10., 12.}});
+    CHECK(gy == xt::xarray<double>{{7., 8., 9.}});
+    auto s = stack(x(0, 1), x(1, 2) * y(0, 0));
+    CHECK(eval(s) == xt::xarray<double>{2., 42.});
+    auto [gs, gys] = grad(s, wrt(x, y), xt::xarray<double>{1., 1.});
+    CHECK(gs == xt::xarray<double>{{0., 1., 0.}, {0., 0., 7.}});
+    CHECK(gys == xt::xarray<double>{{6., 0., 0.}});
+    CHECK(error_of([&] {
+              (void)reshape(x, {4, -1});
+          })
+          == "xtad::reshape: a tensor of shape (2, 3) cannot be reshaped to (4, -1)");
+    CHECK(error_of([&] { (void)concatenate(1, x, y); })
+              .find("xtad::concatenate: expression 1 has "
+                    "shape (1, 3)")
+          == 0);
+    CHECK(error_of([&] { (void)stack(x, y); })
+          == "xtad::stack: expression 1 has shape (1, 3) but expression 0 has shape (2, 3)");
+    CHECK(error_of([&] { (void)x(2, 0); })
+          == "xtad::index: index (2, 0) is out of range for a tensor of shape (2, 3)");
+}

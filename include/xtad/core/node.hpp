@@ -326,6 +326,75 @@ struct take {
     }
 };
 
+/// Entries [begin, end) along `axis` of `arg`: the adjoint of one expression in a
+/// concatenation. Lazy.
+template <class E>
+struct slice_along {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 10;
+    using value_type = typename E::value_type;
+    using leaves = leaves_t<E>;
+    static constexpr static_size size_known = static_size::unknown;
+    E arg;
+    std::size_t axis;
+    std::size_t begin;
+    std::size_t end;
+
+    shape_t shape() const {
+        shape_t s = arg.shape();
+        s[axis] = end - begin;
+        return s;
+    }
+};
+
+/// `concatenate(axis, e0, e1, ...)`: expressions joined along an existing axis (torch.cat);
+/// their shapes agree except along it. Materialised once per evaluation.
+template <class... Es>
+struct concat_node {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 10;
+    using value_type = typename detail::common_value<typename Es::value_type...>::type;
+    using leaves = detail::concat_t<leaves_t<Es>...>;
+    static_assert(detail::names_consistent<leaves>,
+                  "xtad: two different leaves in one expression share a name; give each "
+                  "var<\"name\"> a name of its own");
+    static constexpr static_size size_known = static_size::unknown;
+    std::tuple<Es...> parts;
+    std::size_t axis;
+    cache_slot<std::conditional_t<std::is_void_v<value_type>, double, value_type>> cache{};
+
+    shape_t shape() const {
+        shape_t out = std::get<0>(parts).shape();
+        if (axis >= out.size()) {
+            throw error("xtad::concatenate: axis " + std::to_string(axis)
+                        + " is out of range for tensors of shape " + detail::shape_str(out));
+        }
+        out[axis] = 0;
+        std::size_t k = 0;
+        std::apply(
+            [&](auto const&... a) {
+                (
+                    [&](shape_t const& s) {
+                        shape_t t = s;
+                        if (t.size() == out.size()) {
+                            t[axis] = 0;
+                        }
+                        if (t != out) {
+                            throw error("xtad::concatenate: expression " + std::to_string(k)
+                                        + " has shape " + detail::shape_str(s)
+                                        + ", which does not match the others but along axis "
+                                        + std::to_string(axis));
+                        }
+                        ++k;
+                    }(a.shape()),
+                    ...);
+            },
+            parts);
+        std::apply([&](auto const&... a) { ((out[axis] += a.shape()[axis]), ...); }, parts);
+        return out;
+    }
+};
+
 /// Calls `f` on `e` and on every node below it.
 template <class E, class F>
 void for_each_node(E const& e, F&& f) {
@@ -337,6 +406,8 @@ void for_each_node(E const& e, F&& f) {
         for_each_node(e.rhs, f);
     } else if constexpr (requires { e.args; }) {
         std::apply([&](auto const&... a) { (for_each_node(a, f), ...); }, e.args);
+    } else if constexpr (requires { e.parts; }) {
+        std::apply([&](auto const&... a) { (for_each_node(a, f), ...); }, e.parts);
     } else if constexpr (requires { e.cond; }) {
         for_each_node(e.cond, f);
         for_each_node(e.then_, f);

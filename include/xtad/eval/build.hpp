@@ -157,6 +157,39 @@ auto build(take<E> const& e) {
     return xt::view(build<T>(e.arg), e.k);
 }
 
+namespace detail {
+
+/// The strided-view slices that pick [begin, end) along `axis` of a rank-`rank` tensor.
+inline xt::xstrided_slice_vector along(std::size_t rank, std::size_t axis, std::size_t begin,
+                                       std::size_t end) {
+    xt::xstrided_slice_vector sv(rank, xt::all());
+    sv[axis] = xt::range(begin, end);
+    return sv;
+}
+
+} // namespace detail
+
+template <class T, class... Es>
+auto const& build(concat_node<Es...> const& e) {
+    return e.cache.get_or([&] {
+        using V = typename decltype(e.cache)::value_type;
+        // Each part is materialised first: assigning to a strided view of an xarray makes
+        // xtensor 0.24 build a temporary of the wrong rank.
+        return std::apply(
+            [&](auto const&... a) {
+                return xt::xarray<V>(
+                    xt::concatenate(xt::xtuple(xt::xarray<V>(build<T>(a))...), e.axis));
+            },
+            e.parts);
+    });
+}
+
+template <class T, class E>
+auto build(slice_along<E> const& e) {
+    auto const rank = e.arg.shape().size();
+    return xt::strided_view(build<T>(e.arg), detail::along(rank, e.axis, e.begin, e.end));
+}
+
 /// Evaluates `e` into a new tensor: one fused loop over the elementwise part of the tree,
 /// after the materialised parts (reductions) have been computed once each.
 template <Expression E>

@@ -72,6 +72,19 @@ std::string formula(E const& e) {
         std::size_t i = 0;
         std::apply([&](auto const&... a) { ((s += (i++ ? ", " : "") + formula(a)), ...); }, e.args);
         return s + ")";
+    } else if constexpr (requires { e.op.to; }) {
+        std::string s = "reshape(" + formula(e.arg) + ", (";
+        for (std::size_t i = 0; i < e.op.to.size(); ++i) {
+            s += (i ? ", " : "") + std::to_string(e.op.to[i]);
+        }
+        return s + (e.op.to.size() == 1 ? ",))" : "))");
+    } else if constexpr (requires { e.parts; }) {
+        std::string s = "concatenate(" + std::to_string(e.axis);
+        std::apply([&](auto const&... a) { ((s += ", " + formula(a)), ...); }, e.parts);
+        return s + ")";
+    } else if constexpr (requires { e.begin; }) {
+        return operand(e.arg, 9) + "[" + std::to_string(e.begin) + ":" + std::to_string(e.end)
+               + " along " + std::to_string(e.axis) + "]";
     } else if constexpr (requires { e.k; }) {
         return operand(e.arg, 9) + "[" + std::to_string(e.k) + "]";
     } else if constexpr (requires { e.axes; }) {

@@ -42,6 +42,8 @@ std::string grad_fn_name(E const& e) {
         return "WhereBackward0";
     } else if constexpr (requires { e.args; }) {
         return "StackBackward0";
+    } else if constexpr (requires { e.parts; }) {
+        return "CatBackward0";
     } else {
         return "";
     }

@@ -6,6 +6,9 @@
 #include "xtad/ops/arithmetic.hpp"
 #include "xtad/ops/compare.hpp"
 
+#include <array>
+#include <cstddef>
+#include <tuple>
 #include <utility>
 
 namespace xtad::detail {
@@ -77,14 +80,15 @@ auto adjoint_if_used(E const& e, G const& g, W const& mask, adjoint_shapes const
     }
 }
 
-/// The part of a stack's adjoint `g_out` that reaches leaf N through expression k of the stack.
+/// The part of `seed`, the adjoint of `a` below a boundary (a stack or a concatenation), that
+/// reaches leaf N, summed down to the leaf's shape.
 template <fixed_string N, class V, class A, class G>
-auto stacked_part(A const& a, G const& g_out, std::size_t k, shape_t const& leaf) {
+auto boundary_part(A const& a, G const& seed, shape_t const& leaf) {
     if constexpr (!depends_on<A, N>) {
         return no_part();
     } else {
         adjoint_shapes const inner{a.shape(), leaf};
-        auto const below = adjoint<N>(a, take<G>{g_out, k}, no_mask{}, inner);
+        auto const below = adjoint<N>(a, seed, no_mask{}, inner);
         if constexpr (is_zero<decltype(below.group)>) {
             return adjoint_part{zero_t{}, below.extra};
         } else {
@@ -134,9 +138,29 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
         auto const seed = mask(g);
         fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
         return [&]<std::size_t... K>(std::index_sequence<K...>) {
-            return (no_part() + ... + stacked_part<N, V>(std::get<K>(e.args), g_out, K, s.leaf));
+            return (no_part() + ...
+                    + boundary_part<N, V>(std::get<K>(e.args),
+                                          take<std::remove_cvref_t<decltype(g_out)>>{g_out, K},
+                                          s.leaf));
         }
         (std::make_index_sequence<std::tuple_size_v<decltype(e.args)>>{});
+    } else if constexpr (requires { e.parts; }) {
+        // A concatenation is a boundary: expression k's adjoint is its range of the adjoint.
+        using V = value_t<E>;
+        auto const seed = mask(g);
+        fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
+        // Offsets first: the terms of a fold over + are evaluated in no fixed order.
+        std::array<std::size_t, std::tuple_size_v<decltype(e.parts)> + 1> at{};
+        std::size_t k = 0;
+        std::apply([&](auto const&... a) { ((at[k + 1] = at[k] + a.shape()[e.axis], ++k), ...); },
+                   e.parts);
+        using P = slice_along<std::remove_cvref_t<decltype(g_out)>>;
+        return [&]<std::size_t... K>(std::index_sequence<K...>) {
+            return (no_part() + ...
+                    + boundary_part<N, V>(std::get<K>(e.parts), P{g_out, e.axis, at[K], at[K + 1]},
+                                          s.leaf));
+        }
+        (std::make_index_sequence<std::tuple_size_v<decltype(e.parts)>>{});
     } else {
         static_assert(always_false<E>, "xtad: no adjoint rule for this node");
     }
