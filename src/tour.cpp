@@ -208,8 +208,77 @@ void autogradient() {
     autogradient_grad();
 }
 
-// The notebook's "## Jacobian" section (In [77], In [71], In [13], In [14]) goes here as a
-// function like autogradient(), called from main() after it.
+// "## use torch.autograd.grad()": the rows of the Jacobian one at a time, each the gradient of
+// one element of z.
+void jacobian_grad() {
+    heading("## use grad(), one row at a time");
+    // Said before the cells: a line after an Out block would read as part of that output.
+    markdown("In [71] and In [14] the notebook passes create_graph=True, so its Jacobians print\n"
+             "with grad_fn=<CopySlices> and grad_fn=<ViewBackward0> and can be differentiated\n"
+             "again. That arrives with the second-order issue; until then xtad's Jacobians are\n"
+             "plain tensors.");
+
+    cell(77);
+    // [cell 77]
+    auto x = xtad::var<"x">(xt::xarray<double>{1., 2.});
+    auto z = xtad::stack(xtad::pow<2>(x(0)) + xtad::pow<3>(x(1)),
+                         xtad::pow<3>(x(0)) + xtad::pow<2>(x(1)));
+    std::cout << z << '\n';
+    // [end]
+
+    cell(71);
+    // [cell 71]
+    // jacobian
+    // dz0/dx0 = 2*x[0]     dz0/dx1 = 3*x[1]**2
+    // dz1/dx0 = 3*x[0]**2  dz1/dx1 = 2*x[1]
+
+    xt::xarray<double> jacobian = xt::zeros<double>({z.shape()[0], x.shape()[0]});
+
+    for (std::size_t i = 0; i < z.shape()[0]; ++i) {
+        xt::view(jacobian, i) = std::get<0>(xtad::grad(xtad::index(z, i), xtad::wrt(x)));
+    }
+
+    std::cout << xtad::repr(jacobian) << '\n';
+    // [end]
+}
+
+// "# use torch.autograd.functional.jacobian()": the transforms take the function and the point
+// and make the leaves themselves.
+void jacobian_functional() {
+    heading("## use jacobian(), jacfwd() or jacrev()");
+
+    cell(13);
+    // [cell 13]
+    xt::xarray<double> x0 = {1., 2.};
+    auto x = xtad::var<"x">(x0);
+    auto z = xtad::stack(xtad::pow<2>(x(0)) + xtad::pow<3>(x(1)),
+                         xtad::pow<3>(x(0)) + xtad::pow<2>(x(1)));
+    // As in the notebook, x and z are not used below: the transforms take the point as a plain
+    // tensor, x0, and call jac with leaves of their own (of doubles, or of dual numbers).
+
+    auto jac = [](auto const& x) {
+        return xtad::stack(xtad::pow<2>(x(0)) + xtad::pow<3>(x(1)),
+                           xtad::pow<3>(x(0)) + xtad::pow<2>(x(1)));
+    };
+    // [end]
+
+    cell(14);
+    // [cell 14]
+    std::cout << xtad::repr(xtad::jacobian(jac, xtad::at(x0))) << '\n';
+
+    // The same by forward mode (dual numbers, both columns in one pass) and by reverse mode
+    // (one adjoint pass per row); jacobian() picks one of them by a cost model.
+    std::cout << xtad::repr(xtad::jacfwd(jac, xtad::at(x0))) << '\n';
+    std::cout << xtad::repr(xtad::jacrev(jac, xtad::at(x0))) << '\n';
+    // [end]
+}
+
+// "## Jacobian": by grad() row by row, and by the functional transforms.
+void jacobians() {
+    heading("# Jacobian");
+    jacobian_grad();
+    jacobian_functional();
+}
 
 } // namespace
 
@@ -218,6 +287,7 @@ int main() {
         std::cout << "xtad-tour: seed-notebook.txt in C++, each cell's code and then its output.\n";
         tensors();
         autogradient();
+        jacobians();
         if (cells_shown != std::size(tour::cells)) {
             throw std::logic_error("xtad-tour: cell "
                                    + std::to_string(tour::cells[cells_shown].number)
