@@ -85,3 +85,15 @@ TEST_CASE("tensors of duals through plain xtensor and through xtad trees") {
     CHECK(g(0).eps[0] == 6.0);
     CHECK(g(1).eps[0] == 0.0);
 }
+
+TEST_CASE("binary ops between two dual levels, the lower one on either side") {
+    using D2 = dual<D1, 1>;
+    D1 const x(1.0, {1.0});
+    D2 const y(D1(2.0), {D1(1.0)});
+    // d/dy d/dx atan2(x, y) = d/dy [y / (x^2 + y^2)] = (x^2 - y^2) / (x^2 + y^2)^2
+    auto const r = atan2(x, y);
+    CHECK(r.eps[0].eps[0] == doctest::Approx((1.0 - 4.0) / 25.0));
+    auto const s = atan2(y, x);
+    CHECK(s.eps[0].eps[0] == doctest::Approx(-(1.0 - 4.0) / 25.0));
+    CHECK(pow(x, y).val.val == doctest::Approx(1.0));
+}

@@ -123,3 +123,14 @@ TEST_CASE("jacobian() picks forward mode for few inputs, reverse mode for few ou
     CHECK_FALSE(detail::forward_is_cheaper(100, 10));
     CHECK_FALSE(detail::forward_is_cheaper(1000, 100));
 }
+
+TEST_CASE("an input the function ignores has a zero block, in every mode") {
+    auto const g = [](auto const& a, auto const&) { return sin(a); };
+    xt::xarray<double> const a0 = {1., 2.};
+    xt::xarray<double> const b0 = {3.};
+    auto [fa, fb] = jacfwd(g, at(a0, b0));
+    auto [ra, rb] = jacrev(g, at(a0, b0));
+    CHECK(fb == xt::zeros<double>({2, 1}));
+    CHECK(rb == xt::zeros<double>({2, 1}));
+    check_close(fa, ra, 1e-15);
+}

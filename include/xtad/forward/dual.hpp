@@ -62,6 +62,12 @@ constexpr bool is_dual<dual<T, N>> = true;
 template <class T, std::size_t N>
 struct is_real<dual<T, N>> : is_real<T> {};
 
+/// How many dual levels a type has: 0 for a number, 2 for dual<dual<double>>.
+template <class T>
+constexpr int dual_depth = 0;
+template <class T, std::size_t N>
+constexpr int dual_depth<dual<T, N>> = 1 + dual_depth<T>;
+
 /// The innermost number type of a (possibly nested) dual: double for dual<dual<double>>.
 template <class T>
 struct primal {
@@ -252,7 +258,8 @@ dual<T, N> forward_apply(Op const& op, dual<T, N> const& x) {
 template <class Op, class L, class R>
 requires is_dual<L> || is_dual<R>
 auto forward_apply(Op const& op, L const& l, R const& r) {
-    using D = std::conditional_t<is_dual<L>, L, R>;
+    // The result is the higher level; the other operand is a constant of it.
+    using D = std::conditional_t<(dual_depth<L> >= dual_depth<R>), L, R>;
     using T = typename D::value_type;
     D const x = D(l);
     D const y = D(r);

@@ -84,8 +84,12 @@ auto jacrev(F const& f, at_t<X...> const& p) {
         seed.flat(i) = V(1);
         std::apply(
             [&](auto&... r) {
-                std::apply([&](auto const&... l) { grad_into(std::tie(r...), y, wrt(l...), seed); },
-                           leaves);
+                // An input f ignores has a zero Jacobian block, as in torch (strict=False).
+                std::apply(
+                    [&](auto const&... l) {
+                        detail::grad_into_impl(std::tie(r...), y, wrt(l...), seed);
+                    },
+                    leaves);
             },
             rows);
         [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -144,8 +148,8 @@ xt::xarray<V> jacfwd_block(F const& f, std::tuple<X const&...> const& pts,
 } // namespace detail
 
 /// The Jacobian of f at the point by forward mode: dual numbers with N tangents give N
-/// columns per pass (N = 2 for two inputs or fewer, else 8, unless given:
-/// `jacfwd<4>(f, at(x))`). Same arguments and result as jacrev.
+/// columns per pass, input by input (N = 2 for an input of at most 2 elements, else 8, unless
+/// given: `jacfwd<4>(f, at(x))`). Same arguments and result as jacrev.
 template <std::size_t N = 0, class F, class... X>
 auto jacfwd(F const& f, at_t<X...> const& p) {
     static_assert(sizeof...(X) <= 8, "xtad::jacfwd takes at most 8 inputs");
