@@ -36,7 +36,8 @@ struct problem {
 
 /// The limit: dy_i/dx_j = (1 - tanh^2(A_ij sin x_j)) A_ij cos x_j, one loop.
 void hand(benchmark::State& state) {
-    problem const p(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+    problem const p(static_cast<std::size_t>(state.range(0)),
+                    static_cast<std::size_t>(state.range(1)));
     xt::xarray<double> J(std::vector<std::size_t>{p.m, p.n});
     for (auto _ : state) {
         for (std::size_t i = 0; i < p.m; ++i) {
@@ -52,7 +53,8 @@ void hand(benchmark::State& state) {
 }
 
 void forward(benchmark::State& state) {
-    problem const p(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+    problem const p(static_cast<std::size_t>(state.range(0)),
+                    static_cast<std::size_t>(state.range(1)));
     for (auto _ : state) {
         auto J = xtad::jacfwd(p.fn(), at(p.x0));
         benchmark::DoNotOptimize(J.data());
@@ -60,7 +62,8 @@ void forward(benchmark::State& state) {
 }
 
 void reverse(benchmark::State& state) {
-    problem const p(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+    problem const p(static_cast<std::size_t>(state.range(0)),
+                    static_cast<std::size_t>(state.range(1)));
     for (auto _ : state) {
         auto J = xtad::jacrev(p.fn(), at(p.x0));
         benchmark::DoNotOptimize(J.data());
@@ -68,7 +71,8 @@ void reverse(benchmark::State& state) {
 }
 
 void automatic(benchmark::State& state) {
-    problem const p(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+    problem const p(static_cast<std::size_t>(state.range(0)),
+                    static_cast<std::size_t>(state.range(1)));
     for (auto _ : state) {
         auto J = xtad::jacobian(p.fn(), at(p.x0));
         benchmark::DoNotOptimize(J.data());
