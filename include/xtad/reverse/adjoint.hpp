@@ -122,15 +122,7 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
         fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
         expand<std::remove_cvref_t<decltype(g_out)>> const g_in{g_out,
                                                                 kept_shape(e.arg.shape(), e.axes)};
-        adjoint_shapes const inner{e.arg.shape(), s.leaf};
-        auto const below = adjoint_if_used<N>(e.arg, Op::vjp(g_in, e), no_mask{}, inner);
-        if constexpr (is_zero<decltype(below.group)>) {
-            return adjoint_part{zero_t{}, below.extra};
-        } else {
-            using B = std::remove_cvref_t<decltype(below.group)>;
-            return adjoint_part{zero_t{},
-                                add(fit<B, V>{below.group, inner.boundary, s.leaf}, below.extra)};
-        }
+        return boundary_part<N, V>(e.arg, Op::vjp(g_in, e), s.leaf);
     } else if constexpr (requires { e.args; }) {
         // A stack is a boundary too: its adjoint is materialised on its shape, and entry k of it
         // is the adjoint of expression k.
