@@ -1,4 +1,7 @@
-// Includes xtad's functional transforms: jacfwd, jacrev, jacobian, jvp, vjp.
+// Includes xtad's functional transforms: jacfwd, jacrev, jacobian, jvp, vjp, hessian,
+// hvp, gradcheck, gradgradcheck.
 #pragma once
 
+#include "xtad/functional/gradcheck.hpp"
+#include "xtad/functional/hessian.hpp"
 #include "xtad/functional/jacobian.hpp"

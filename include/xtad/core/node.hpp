@@ -259,8 +259,9 @@ struct fit {
     shape_t shape() const { return target; }
 };
 
-/// The adjoint of a reduction's result, given back the reduced axes (of size 1), so that it
-/// broadcasts over the reduction's argument. Lazy: a reshaped view.
+/// `arg` viewed in another shape of as many elements: the adjoint of a reduction's result given
+/// back the reduced axes (of size 1), so that it broadcasts over the reduction's argument, and
+/// the transpose of that. Lazy: a reshaped view.
 template <class E>
 struct expand {
     static constexpr bool is_xtad_expression = true;
@@ -345,6 +346,26 @@ struct slice_along {
         s[axis] = end - begin;
         return s;
     }
+};
+
+/// `arg` in a tensor of zeros of shape `full`, at [begin, end) along `axis`: the transpose of
+/// slice_along, and of take when `Squeezed` (`arg` lacks the first axis; begin + 1 == end).
+/// Materialised once per evaluation.
+template <class E, bool Squeezed>
+struct embed {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 10;
+    using value_type = typename E::value_type;
+    using leaves = leaves_t<E>;
+    static constexpr static_size size_known = static_size::unknown;
+    E arg;
+    shape_t full;
+    std::size_t axis;
+    std::size_t begin;
+    std::size_t end;
+    cache_slot<std::conditional_t<std::is_void_v<value_type>, double, value_type>> cache{};
+
+    shape_t shape() const { return full; }
 };
 
 /// `concatenate(axis, e0, e1, ...)`: expressions joined along an existing axis (torch.cat);

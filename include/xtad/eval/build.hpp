@@ -3,6 +3,7 @@
 
 #include "xtad/core/node.hpp"
 
+#include <algorithm>
 #include <type_traits>
 #include <utility>
 
@@ -188,6 +189,37 @@ template <class T, class E>
 auto build(slice_along<E> const& e) {
     auto const rank = e.arg.shape().size();
     return xt::strided_view(build<T>(e.arg), detail::along(rank, e.axis, e.begin, e.end));
+}
+
+template <class T, class E, bool Squeezed>
+auto const& build(embed<E, Squeezed> const& e) {
+    return e.cache.get_or([&] {
+        using V = typename decltype(e.cache)::value_type;
+        xt::xarray<V> const part = build<T>(e.arg);
+        xt::xarray<V> out = xt::zeros<V>(e.full);
+        shape_t sub = e.full;
+        if constexpr (Squeezed) {
+            sub.erase(sub.begin());
+        } else {
+            sub[e.axis] = e.end - e.begin;
+        }
+        xt::xarray<V> const src = xt::broadcast(part, sub);
+        // Row-major: the slice is `outer` runs of `run` contiguous elements each.
+        std::size_t outer = 1;
+        std::size_t inner = 1;
+        for (std::size_t d = 0; d < e.axis; ++d) {
+            outer *= e.full[d];
+        }
+        for (std::size_t d = e.axis + 1; d < e.full.size(); ++d) {
+            inner *= e.full[d];
+        }
+        std::size_t const run = (e.end - e.begin) * inner;
+        for (std::size_t o = 0; o < outer; ++o) {
+            std::copy_n(src.data() + o * run, run,
+                        out.data() + (o * e.full[e.axis] + e.begin) * inner);
+        }
+        return out;
+    });
 }
 
 /// Evaluates `e` into a new tensor: one fused loop over the elementwise part of the tree,

@@ -82,6 +82,17 @@ std::string formula(E const& e) {
         std::string s = "concatenate(" + std::to_string(e.axis);
         std::apply([&](auto const&... a) { ((s += ", " + formula(a)), ...); }, e.parts);
         return s + ")";
+    } else if constexpr (requires { e.full; }) {
+        return "embed(" + formula(e.arg) + ", axis=" + std::to_string(e.axis)
+               + ", at=" + std::to_string(e.begin) + ":" + std::to_string(e.end)
+               + ", shape=" + shape_str(e.full) + ")";
+    } else if constexpr (requires { e.logical; }) {
+        // Summing over broadcast axes prints as such; where nothing was broadcast, fit is the
+        // identity and the formula is its argument's.
+        if (e.logical == e.target) {
+            return formula(e.arg);
+        }
+        return "sum_to(" + formula(e.arg) + ", " + shape_str(e.target) + ")";
     } else if constexpr (requires { e.begin; }) {
         return operand(e.arg, 9) + "[" + std::to_string(e.begin) + ":" + std::to_string(e.end)
                + " along " + std::to_string(e.axis) + "]";
@@ -123,6 +134,19 @@ std::string formula(E const& e) {
             bool const non_assoc = Op::symbol == "-" || Op::symbol == "/";
             // On the left of * and /, a prefix minus needs no parentheses: -a*b is (-a)*b.
             int const left = E::precedence == 6 ? 5 : E::precedence;
+            // A factor that is 1 at run time (a seed summed over nothing) is not printed.
+            if constexpr (Op::symbol == "*") {
+                if (formula(e.lhs) == "1") {
+                    return operand(e.rhs, E::precedence);
+                }
+                if (formula(e.rhs) == "1") {
+                    return operand(e.lhs, E::precedence);
+                }
+            }
+            if constexpr (Op::symbol == "&" || Op::symbol == "|") {
+                // In Python (and SymPy) & binds tighter than ==: (a == 0) & (b >= 0).
+                return operand(e.lhs, E::precedence + 1) + sep + operand(e.rhs, E::precedence + 1);
+            }
             return operand(e.lhs, left) + sep + operand(e.rhs, E::precedence, non_assoc);
         } else if constexpr (Op::form == notation::power) {
             return operand(e.lhs, E::precedence + 1) + "^" + operand(e.rhs, E::precedence + 1);

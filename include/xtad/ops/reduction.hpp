@@ -80,7 +80,9 @@ struct prod_others_op {
     static xt::xarray<V> compute(X&& x, axes_t const& axes) {
         xt::xarray<V> const v = std::forward<X>(x);
         shape_t const kept = detail::kept_shape(detail::to_shape(v.shape()), axes);
-        xt::xarray<V> const nonzero = xt::where(xt::equal(v, V(0)), V(1), v);
+        // Lambdas rather than xt::where, which selects only arithmetic types (not duals).
+        xt::xarray<V> const nonzero =
+            xt::make_lambda_xfunction([](V const& a) { return a == V(0) ? V(1) : a; }, v);
         xt::xarray<V> nz_prod =
             detail::reduce_with<V>(nonzero, axes, [](auto&&... a) { return xt::prod(a...); });
         xt::xarray<std::size_t> zeros =
@@ -90,9 +92,19 @@ struct prod_others_op {
         zeros.reshape(kept);
         // No zero in the slice: prod / x_i. One zero: the product of the others at the zero,
         // 0 elsewhere. More: 0 everywhere.
-        return xt::where(
-            xt::equal(zeros, std::size_t(0)), nz_prod / nonzero,
-            xt::where(xt::equal(zeros, std::size_t(1)) && xt::equal(v, V(0)), nz_prod, V(0)));
+        return xt::make_lambda_xfunction(
+            [](std::size_t z, V const& a, V const& p, V const& nz) {
+                return z == 0 ? V(p / nz) : z == 1 && a == V(0) ? p : V(0);
+            },
+            zeros, v, nz_prod, nonzero);
+    }
+    template <class G, class Node>
+    static auto vjp(G const&, Node const&) {
+        static_assert(detail::always_false<G>,
+                      "xtad::derivative: the derivative of prod's derivative (reverse over "
+                      "reverse) is not implemented; take second derivatives of prod with "
+                      "xtad::hessian or xtad::hvp (forward over reverse)");
+        return zero_t{};
     }
 };
 

@@ -80,14 +80,15 @@ auto adjoint_if_used(E const& e, G const& g, W const& mask, adjoint_shapes const
     }
 }
 
-/// The part of `seed`, the adjoint of `a` below a boundary (a stack or a concatenation), that
-/// reaches leaf N, summed down to the leaf's shape.
+/// The part of `seed`, the adjoint of `a` below a boundary (a reduction, a stack, a
+/// concatenation, a fit), that reaches leaf N, summed down to the leaf's shape. Below the
+/// boundary, `a` and its adjoint broadcast to `logical` (a's own shape, or larger for a fit).
 template <fixed_string N, class V, class A, class G>
-auto boundary_part(A const& a, G const& seed, shape_t const& leaf) {
+auto boundary_part(A const& a, G const& seed, shape_t const& logical, shape_t const& leaf) {
     if constexpr (!depends_on<A, N>) {
         return no_part();
     } else {
-        adjoint_shapes const inner{a.shape(), leaf};
+        adjoint_shapes const inner{logical, leaf};
         auto const below = adjoint<N>(a, seed, no_mask{}, inner);
         if constexpr (is_zero<decltype(below.group)>) {
             return adjoint_part{zero_t{}, below.extra};
@@ -99,9 +100,22 @@ auto boundary_part(A const& a, G const& seed, shape_t const& leaf) {
     }
 }
 
+template <class E>
+constexpr bool is_squeezed_embed = false;
+template <class E>
+constexpr bool is_squeezed_embed<embed<E, true>> = true;
+
+/// The seed `g`, built on the broadcast shape `boundary`, summed down to `target`, the shape of
+/// the node it is the adjoint of (materialised).
+template <class V, class G>
+auto seed_on(G const& g, shape_t const& boundary, shape_t const& target) {
+    return fit<G, V>{g, boundary, target};
+}
+
 /// `g` is the adjoint of `e`; the result is the part of it that reaches the leaf `N`.
 template <fixed_string N, class E, class G, class W>
 auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
+    using V = value_t<E>;
     if constexpr (is_leaf<E> || is_leaf_ref<E>) {
         return adjoint_part{mask(g), zero_t{}};
     } else if constexpr (requires { e.op.partial(e.arg); }) {
@@ -113,32 +127,63 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
         using C = decltype(e.cond);
         return adjoint_if_used<N>(e.then_, g, branch_mask<C, true, W>{e.cond, mask}, s)
                + adjoint_if_used<N>(e.else_, g, branch_mask<C, false, W>{e.cond, mask}, s);
+    } else if constexpr (requires { e.logical; }) {
+        // fit sums its argument, broadcast to `logical`, down to `target`; the transpose
+        // broadcasts the seed back, so the argument's adjoint lives on `logical`.
+        return boundary_part<N, V>(e.arg, seed_on<V>(mask(g), s.boundary, e.target), e.logical,
+                                   s.leaf);
+    } else if constexpr (requires { e.kept; }) {
+        // expand views its argument in another shape; the transpose views the seed back.
+        auto const g_out = seed_on<V>(mask(g), s.boundary, e.kept);
+        shape_t const back = e.arg.shape();
+        return boundary_part<N, V>(e.arg, expand<std::remove_cvref_t<decltype(g_out)>>{g_out, back},
+                                   back, s.leaf);
+    } else if constexpr (requires { e.k; }) {
+        // take picks entry k along the first axis; the transpose puts the seed there.
+        auto const g_out = seed_on<V>(mask(g), s.boundary, e.shape());
+        shape_t const full = e.arg.shape();
+        using S = embed<std::remove_cvref_t<decltype(g_out)>, true>;
+        return boundary_part<N, V>(e.arg, S{g_out, full, 0, e.k, e.k + 1}, full, s.leaf);
+    } else if constexpr (requires { e.full; }) {
+        // embed's transpose reads its range back out of the seed.
+        auto const g_out = seed_on<V>(mask(g), s.boundary, e.full);
+        using G_out = std::remove_cvref_t<decltype(g_out)>;
+        shape_t const back = e.arg.shape();
+        if constexpr (is_squeezed_embed<E>) {
+            return boundary_part<N, V>(e.arg, take<G_out>{g_out, e.begin}, back, s.leaf);
+        } else {
+            return boundary_part<N, V>(e.arg, slice_along<G_out>{g_out, e.axis, e.begin, e.end},
+                                       back, s.leaf);
+        }
+    } else if constexpr (requires { e.begin; }) {
+        // slice_along picks a range along an axis; the transpose puts the seed there.
+        auto const g_out = seed_on<V>(mask(g), s.boundary, e.shape());
+        shape_t const full = e.arg.shape();
+        using S = embed<std::remove_cvref_t<decltype(g_out)>, false>;
+        return boundary_part<N, V>(e.arg, S{g_out, full, e.axis, e.begin, e.end}, full, s.leaf);
     } else if constexpr (requires { e.axes; }) {
         // A reduction is a boundary: its adjoint is summed down to its own shape (materialised),
         // given back the reduced axes, and passed to its argument by the op's rule.
         using Op = typename E::op_type;
         auto const seed = mask(g);
-        using V = value_t<decltype(e.arg)>;
         fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
         expand<std::remove_cvref_t<decltype(g_out)>> const g_in{g_out,
                                                                 kept_shape(e.arg.shape(), e.axes)};
-        return boundary_part<N, V>(e.arg, Op::vjp(g_in, e), s.leaf);
+        return boundary_part<N, V>(e.arg, Op::vjp(g_in, e), e.arg.shape(), s.leaf);
     } else if constexpr (requires { e.args; }) {
         // A stack is a boundary too: its adjoint is materialised on its shape, and entry k of it
         // is the adjoint of expression k.
-        using V = value_t<E>;
         auto const seed = mask(g);
         fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
         return [&]<std::size_t... K>(std::index_sequence<K...>) {
             return (no_part() + ...
                     + boundary_part<N, V>(std::get<K>(e.args),
                                           take<std::remove_cvref_t<decltype(g_out)>>{g_out, K},
-                                          s.leaf));
+                                          std::get<K>(e.args).shape(), s.leaf));
         }
         (std::make_index_sequence<std::tuple_size_v<decltype(e.args)>>{});
     } else if constexpr (requires { e.parts; }) {
         // A concatenation is a boundary: expression k's adjoint is its range of the adjoint.
-        using V = value_t<E>;
         auto const seed = mask(g);
         fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
         // Offsets first: the terms of a fold over + are evaluated in no fixed order.
@@ -150,7 +195,7 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
         return [&]<std::size_t... K>(std::index_sequence<K...>) {
             return (no_part() + ...
                     + boundary_part<N, V>(std::get<K>(e.parts), P{g_out, e.axis, at[K], at[K + 1]},
-                                          s.leaf));
+                                          std::get<K>(e.parts).shape(), s.leaf));
         }
         (std::make_index_sequence<std::tuple_size_v<decltype(e.parts)>>{});
     } else {

@@ -1,0 +1,92 @@
+// Defines xtad::derivative: the adjoint of a leaf as a new expression (torch's create_graph=True).
+#pragma once
+
+#include "xtad/reverse/grad.hpp"
+
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace xtad {
+
+namespace detail {
+
+template <class E>
+constexpr bool is_fit = false;
+template <class E, class V>
+constexpr bool is_fit<fit<E, V>> = true;
+
+/// The adjoint of leaf L in `e` seeded by `g` (a node of e's shape), as one expression of the
+/// leaf's shape: the part built on the root's broadcast shape summed down to the leaf, plus what
+/// came through reductions.
+template <class L, class E, class G>
+auto derivative_of(E const& e, G const& g, L const* leaf) {
+    check_same_leaf(e, leaf, "derivative");
+    shape_t const leaf_shape = leaf->shape();
+    using V = value_t<E>;
+    // A fit at the root (a derivative being differentiated again) is seeded on its own shape,
+    // so its transpose is the seed itself, broadcast: the seed enters its argument directly,
+    // which keeps d/da (9*a^2) printing as 18*a and not as 1*18*a.
+    auto const part = [&] {
+        if constexpr (is_fit<E>) {
+            return adjoint<L::name>(e.arg, g, no_mask{}, adjoint_shapes{e.logical, leaf_shape});
+        } else {
+            return adjoint<L::name>(e, g, no_mask{}, adjoint_shapes{e.shape(), leaf_shape});
+        }
+    }();
+    shape_t const logical = [&] {
+        if constexpr (is_fit<E>) {
+            return e.logical;
+        } else {
+            return e.shape();
+        }
+    }();
+    using P = std::remove_cvref_t<decltype(part.group)>;
+    if constexpr (is_zero<P> && !is_zero<decltype(part.extra)>) {
+        return part.extra;
+    } else {
+        return add(fit<P, V>{part.group, logical, leaf_shape}, part.extra);
+    }
+}
+
+template <class E, class... L, class S>
+auto derivative_impl(E const& e, wrt_t<L...> const& w, S&& seed) {
+    static_assert(sizeof...(L) > 0, "xtad::derivative needs at least one leaf in wrt(...)");
+    shape_t const out_shape = e.shape();
+    shape_t const s_shape = seed_shape(seed);
+    if (s_shape != out_shape) {
+        throw error("xtad::derivative: the seed has shape " + shape_str(s_shape)
+                    + " but the expression has shape " + shape_str(out_shape)
+                    + "; pass a seed of the expression's shape");
+    }
+    auto const g = seed_node(std::forward<S>(seed));
+    auto all = std::apply(
+        [&](auto const*... leaf) { return std::make_tuple(derivative_of(e, g, leaf)...); },
+        w.leaves);
+    if constexpr (sizeof...(L) == 1) {
+        return std::get<0>(std::move(all));
+    } else {
+        return all;
+    }
+}
+
+} // namespace detail
+
+/// The derivative of `e` with respect to a leaf, weighted by `seed` (ones_like(e), a tensor or an
+/// expression of e's shape), as a new expression of the leaf's shape: torch.autograd.grad with
+/// create_graph=True. It can be evaluated, printed (`9*a^2`) and differentiated again. With
+/// several leaves in wrt(...), a tuple of expressions. A leaf `e` does not use is a compile error.
+/// The expression refers to the leaves of `e` (and to tensors `e` refers to): keep them alive.
+template <Expression E, class... L, Seed S>
+auto derivative(E const& e, wrt_t<L...> const& w, S&& seed) {
+    detail::check_used<E, false, L...>();
+    return detail::derivative_impl(e, w, std::forward<S>(seed));
+}
+
+/// The derivative of a one-element expression (the seed is 1).
+template <Expression E, class... L>
+auto derivative(E const& e, wrt_t<L...> const& w) {
+    return derivative(e, w, detail::implicit_seed(e, "derivative"));
+}
+
+} // namespace xtad
