@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <exception>
+#include <iomanip>
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -102,6 +103,19 @@ void tensors() {
     // [end]
 }
 
+// A tensor as torch prints it; an xtad expression as torch prints the tensor it computes, with
+// its grad_fn.
+template <class T>
+std::string shown(const T& t) {
+    if constexpr (xtad::Expression<T>) {
+        std::ostringstream out;
+        out << t;
+        return out.str();
+    } else {
+        return xtad::repr(t);
+    }
+}
+
 // Prints a tuple of tensors as Jupyter shows the tuple torch.autograd.grad returns: in
 // parentheses, a one-element tuple with its trailing comma, and each tensor's continuation lines
 // one space deeper (IPython's pretty-printer indents them under the opening parenthesis).
@@ -111,7 +125,7 @@ std::string tuple_repr(const std::tuple<T...>& tensors) {
     std::apply(
         [&](const auto&... t) {
             std::size_t i = 0;
-            ((out += (i++ ? ", " : ""), out += xtad::repr(t)), ...);
+            ((out += (i++ ? ", " : ""), out += shown(t)), ...);
         },
         tensors);
     for (std::size_t at = out.find('\n'); at != std::string::npos; at = out.find('\n', at + 2)) {
@@ -153,9 +167,8 @@ void autogradient_backward() {
 void autogradient_grad() {
     heading("## use grad(), if the output may be a vector or a matrix");
     // Said before the cells: a line after an Out block would read as part of that output.
-    markdown("In [7] the notebook passes create_graph=True, which makes dQ_da an expression\n"
-             "that prints with grad_fn=<MulBackward0> and can be differentiated again. That\n"
-             "arrives with second-order derivatives; until then grad() returns the values.");
+    markdown("In [7] create_graph=True is xtad::derivative: dQ_da is an expression (it prints\n"
+             "as 9*a^2), evaluated when printed, and differentiated again in In [11].");
 
     cell(5);
     // [cell 5]
@@ -176,12 +189,12 @@ void autogradient_grad() {
     cell(7);
     // [cell 7]
     // calc gradient Q as matrix dQ/da with coefficient 1
-    auto dQ_da = xtad::grad(Q, xtad::wrt(a), xtad::ones_like(a));
+    auto dQ_da = xtad::derivative(Q, xtad::wrt(a), xtad::ones_like(a));
     // [end]
 
     cell(8);
     // [cell 8]
-    std::cout << tuple_repr(dQ_da) << '\n';
+    std::cout << tuple_repr(std::tie(dQ_da)) << '\n';
     // [end]
 
     cell(9);
@@ -194,9 +207,61 @@ void autogradient_grad() {
     std::cout << tuple_repr(dQ_db) << '\n';
     // [end]
 
-    // In [11] and In [12], d^2Q/da^2 = grad(dQ_da, a), come here with the second-order issue
-    // (create_graph), and then the notebook's "## Checkup" cells (SymPy: In [13] to In [16]),
-    // as a function of their own called from autogradient().
+    cell(11);
+    // [cell 11]
+    // d^2Q/da^2
+    auto d2Q_da2 = xtad::grad(dQ_da, xtad::wrt(a), xtad::ones_like(a));
+    // [end]
+
+    cell(12);
+    // [cell 12]
+    std::cout << tuple_repr(d2Q_da2) << '\n';
+    // [end]
+}
+
+// SymPy's 15 significant digits, as it prints a Float.
+std::string sympy_float(double v) {
+    std::ostringstream out;
+    out << std::showpoint << std::setprecision(15) << v;
+    return out.str();
+}
+
+// "## Checkup": the notebook asks SymPy for the same derivatives symbolically. xtad's derivative
+// is an expression too: to_string prints it as a formula, and setting a leaf's value is subs.
+void autogradient_checkup() {
+    heading("## Checkup");
+    // Said before the cells: a line after an Out block would read as part of that output.
+    markdown("SymPy's diff is xtad::derivative printed by to_string, which writes powers with ^\n"
+             "where SymPy writes **; subs is setting the leaf's value and evaluating.");
+
+    cell(13);
+    // [cell 13]
+    // x and y are 0-d leaves: symbols with a value, which subs sets below.
+    auto x = xtad::var<"x">(xt::xarray<double>(0.));
+    auto y = xtad::var<"y">(xt::xarray<double>(0.));
+
+    auto W = 3 * xtad::pow<3>(x) - xtad::pow<2>(y);
+    auto dW_dx = xtad::derivative(W, xtad::wrt(x));
+    std::cout << xtad::to_string(dW_dx) << '\n';
+    // [end]
+
+    cell(14);
+    // [cell 14]
+    auto dW_dy = xtad::derivative(W, xtad::wrt(y));
+    std::cout << xtad::to_string(dW_dy) << '\n';
+    // [end]
+
+    cell(15);
+    // [cell 15]
+    x.value() = 1.;
+    std::cout << sympy_float(xtad::eval(dW_dx)()) << '\n';
+    // [end]
+
+    cell(16);
+    // [cell 16]
+    y.value() = 4.;
+    std::cout << sympy_float(xtad::eval(dW_dy)()) << '\n';
+    // [end]
 }
 
 // "# Autogradient", first order: backward() on a scalar, grad() with a seed on matrices.
@@ -206,6 +271,7 @@ void autogradient() {
              "\\frac{\\partial Q}{\\partial b}=-2*b $$");
     autogradient_backward();
     autogradient_grad();
+    autogradient_checkup();
 }
 
 // "## use torch.autograd.grad()": the rows of the Jacobian one at a time, each the gradient of
@@ -214,9 +280,9 @@ void jacobian_grad() {
     heading("## use grad(), one row at a time");
     // Said before the cells: a line after an Out block would read as part of that output.
     markdown("In [71] and In [14] the notebook passes create_graph=True, so its Jacobians print\n"
-             "with grad_fn=<CopySlices> and grad_fn=<ViewBackward0> and can be differentiated\n"
-             "again. That arrives with the second-order issue; until then xtad's Jacobians are\n"
-             "plain tensors.");
+             "with grad_fn=<CopySlices> and grad_fn=<ViewBackward0>. A loop over rows at run\n"
+             "time cannot build one static expression, so here the Jacobians are tensors; a\n"
+             "row that stays an expression is xtad::derivative(xtad::index(z, i), xtad::wrt(x)).");
 
     cell(77);
     // [cell 77]

@@ -38,6 +38,10 @@ std::string grad_fn_name(E const& e) {
         return std::string(E::op_type::grad_fn);
     } else if constexpr (requires { E::op_type::grad_fn_all; }) {
         return std::string(e.axes.all ? E::op_type::grad_fn_all : E::op_type::grad_fn_axes);
+    } else if constexpr (requires { e.logical; }) {
+        // A derivative's root: a sum over broadcast axes where there were any (torch's
+        // sum_to_size), else the identity, named by its argument.
+        return e.logical == e.target ? grad_fn_name(e.arg) : std::string("SumBackward1");
     } else if constexpr (requires { e.cond; }) {
         return "WhereBackward0";
     } else if constexpr (requires { e.args; }) {
