@@ -42,7 +42,7 @@ inline constexpr std::size_t hessian_width = 8;
 
 template <std::size_t N, class V, class F, class X>
 xt::xarray<V> hessian_fwd_rev(F const& f, X const& x0) {
-    using D = dual<V, N>;
+    using D = dual<V, N, call_tag<F, V>>;
     auto x = var<"x0">(xt::xarray<D>(xt::cast<D>(x0)));
     auto const y = scalar_call(f, x, "hessian");
     std::size_t const n = x0.size();
@@ -69,7 +69,8 @@ xt::xarray<V> hessian_fwd_rev(F const& f, X const& x0) {
 
 template <std::size_t N, class V, class F, class X>
 xt::xarray<V> hessian_fwd_fwd(F const& f, X const& x0) {
-    using D = dual<dual<V, N>, 1>;
+    using D1 = dual<V, N, call_tag<F, V>>;
+    using D = dual<D1, 1, call_tag<F, D1>>;
     auto x = var<"x0">(xt::xarray<D>(xt::cast<D>(x0)));
     auto const y = scalar_call(f, x, "hessian");
     std::size_t const n = x0.size();
@@ -140,7 +141,7 @@ auto hessian(F const& f, at_t<X> const& p) {
 template <class F, class X, class T>
 auto hvp(F const& f, at_t<X> const& p, T const& v) {
     using V = detail::point_value_t<X>;
-    using D = dual<V, 1>;
+    using D = dual<V, 1, call_tag<F, V>>;
     auto const& x0 = std::get<0>(p.points);
     if (!std::equal(x0.shape().begin(), x0.shape().end(), v.shape().begin(), v.shape().end())) {
         throw error("xtad::hvp: the vector has shape " + detail::shape_str(v.shape())

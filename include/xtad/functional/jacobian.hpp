@@ -117,7 +117,8 @@ inline constexpr std::size_t default_width = 8;
 template <std::size_t N, std::size_t Active, class F, class V, class... X, std::size_t... I>
 xt::xarray<V> jacfwd_block(F const& f, std::tuple<X const&...> const& pts,
                            std::index_sequence<I...>) {
-    using D = dual<V, N>;
+    // Tagged with the call, so that these tangents cannot be confused with another call's.
+    using D = dual<V, N, call_tag<F, V>>;
     // The active input's leaf carries N tangents; the others are constants of the same type.
     auto leaves =
         std::make_tuple(var<input_name[I]>(xt::xarray<D>(xt::cast<D>(std::get<I>(pts))))...);
@@ -215,7 +216,7 @@ auto jacobian(F const& f, at_t<X...> const& p) {
 template <class F, class X, class T>
 auto jvp(F const& f, at_t<X> const& p, T const& v) {
     using V = detail::point_value_t<X>;
-    using D = dual<V, 1>;
+    using D = dual<V, 1, call_tag<F, V>>;
     auto const& x0 = std::get<0>(p.points);
     if (!std::equal(x0.shape().begin(), x0.shape().end(), v.shape().begin(), v.shape().end())) {
         throw error("xtad::jvp: the tangent has shape " + detail::shape_str(v.shape())
