@@ -132,7 +132,13 @@ xt::xarray<V> sum_to(xt::xarray<V> const& x, shape_t const& logical, shape_t con
 template <class T, class E, class V>
 auto const& build(fit<E, V> const& e) {
     return e.cache.get_or([&] {
-        xt::xarray<V> const x = build<T>(e.arg);
+        xt::xarray<V> x = build<T>(e.arg);
+        bool const as_is =
+            e.logical == e.target
+            && std::equal(x.shape().begin(), x.shape().end(), e.target.begin(), e.target.end());
+        if (as_is) {
+            return x; // nothing broadcast: the argument's value, not copied again
+        }
         return detail::sum_to(x, e.logical, e.target);
     });
 }

@@ -117,6 +117,9 @@ std::string formula(E const& e) {
             return std::string(Op::symbol) + operand(e.arg, E::precedence + 1);
         } else if constexpr (Op::form == notation::power) {
             constexpr int n = Op::exponent;
+            if constexpr (n == 0) {
+                return "1"; // x^0 is 1 everywhere (its node keeps x's shape)
+            }
             return operand(e.arg, E::precedence + 1) + "^"
                    + (n < 0 ? "(" + std::to_string(n) + ")" : std::to_string(n));
         } else if constexpr (requires { e.op.lo; }) {
