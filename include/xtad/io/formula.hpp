@@ -114,7 +114,13 @@ std::string formula(E const& e) {
                          }) {
         using Op = typename E::op_type;
         if constexpr (Op::form == notation::prefix) {
-            return std::string(Op::symbol) + operand(e.arg, E::precedence + 1);
+            std::string const a = operand(e.arg, E::precedence + 1);
+            // An operand that prints with a leading minus is a negated term (a sum would be in
+            // parentheses): -(-2*x) prints as 2*x, not --2*x.
+            if (Op::symbol == "-" && a.starts_with('-')) {
+                return a.substr(1);
+            }
+            return std::string(Op::symbol) + a;
         } else if constexpr (Op::form == notation::power) {
             constexpr int n = Op::exponent;
             if constexpr (n == 0) {
@@ -150,7 +156,14 @@ std::string formula(E const& e) {
                 // In Python (and SymPy) & binds tighter than ==: (a == 0) & (b >= 0).
                 return operand(e.lhs, E::precedence + 1) + sep + operand(e.rhs, E::precedence + 1);
             }
-            return operand(e.lhs, left) + sep + operand(e.rhs, E::precedence, non_assoc);
+            std::string const r = operand(e.rhs, E::precedence, non_assoc);
+            if constexpr (Op::symbol == "+" || Op::symbol == "-") {
+                // A right operand with a leading minus is a negated term: a + -2*x is a - 2*x.
+                if (r.starts_with('-')) {
+                    return operand(e.lhs, left) + (Op::symbol == "+" ? " - " : " + ") + r.substr(1);
+                }
+            }
+            return operand(e.lhs, left) + sep + r;
         } else if constexpr (Op::form == notation::power) {
             return operand(e.lhs, E::precedence + 1) + "^" + operand(e.rhs, E::precedence + 1);
         } else {
