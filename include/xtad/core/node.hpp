@@ -157,12 +157,17 @@ inline axes_t normalise_axes(std::vector<std::ptrdiff_t> const& requested, shape
             throw error("xtad::" + std::string(op) + ": axis " + std::to_string(a)
                         + " is out of range for a tensor of shape " + shape_str(shape));
         }
+        auto const seen = std::find(out.list.begin(), out.list.end(), static_cast<std::size_t>(k));
+        if (seen != out.list.end()) {
+            throw error(
+                "xtad::" + std::string(op) + ": axes "
+                + std::to_string(requested[static_cast<std::size_t>(seen - out.list.begin())])
+                + " and " + std::to_string(a) + " are the same axis of a tensor of shape "
+                + shape_str(shape));
+        }
         out.list.push_back(static_cast<std::size_t>(k));
     }
     std::sort(out.list.begin(), out.list.end());
-    if (std::adjacent_find(out.list.begin(), out.list.end()) != out.list.end()) {
-        throw error("xtad::" + std::string(op) + ": an axis is repeated");
-    }
     return out;
 }
 

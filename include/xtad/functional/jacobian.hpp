@@ -35,11 +35,19 @@ using point_value_t = typename X::value_type;
 /// The expression f returns for the leaves `l...`, checked to be one.
 template <class F, class... L>
 auto call_checked(F const& f, L const&... l) {
-    using R = decltype(f(l...));
-    static_assert(Expression<R>, "xtad: the function given to jacfwd/jacrev/jacobian/jvp/vjp must "
-                                 "return an xtad expression of its arguments (it returned "
-                                 "something else, e.g. a plain tensor or a number)");
-    return f(l...);
+    if constexpr (!std::is_invocable_v<F const&, L const&...>) {
+        static_assert(std::is_invocable_v<F const&, L const&...>,
+                      "xtad: the function given to jacfwd/jacrev/jacobian/jvp/vjp must take one "
+                      "argument per tensor in at(...); it cannot be called with that many");
+        return zero_t{};
+    } else {
+        using R = decltype(f(l...));
+        static_assert(Expression<R>,
+                      "xtad: the function given to jacfwd/jacrev/jacobian/jvp/vjp must return an "
+                      "xtad expression of its arguments (it returned something else, e.g. a "
+                      "plain tensor or a number)");
+        return f(l...);
+    }
 }
 
 /// The Jacobian's shape: out.shape + in.shape, as torch.autograd.functional.jacobian.
@@ -242,6 +250,12 @@ auto vjp(F const& f, at_t<X> const& p, W const& w) {
     using V = detail::point_value_t<X>;
     auto const x = var<"x0">(xt::xarray<V>(std::get<0>(p.points)));
     auto const y = detail::call_checked(f, x);
+    shape_t const ys = y.shape();
+    shape_t const ws = detail::to_shape(w.shape());
+    if (ws != ys) {
+        throw error("xtad::vjp: the cotangent has shape " + detail::shape_str(ws)
+                    + " but the function's output has shape " + detail::shape_str(ys));
+    }
     xt::xarray<V> value = eval(y);
     auto [g] = grad(y, wrt(x), w);
     return std::make_tuple(std::move(value), std::move(g));

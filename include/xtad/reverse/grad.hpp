@@ -143,13 +143,15 @@ void gradient_into(C& out, E const& e, G const& g, shape_t const& out_shape, L c
 }
 
 /// Checks the seed's shape, then computes every gradient into `outs`, a tuple of containers.
+/// `op` names the public function in the error message.
 template <class E, class... L, class S, class Outs>
-void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed) {
+void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
+                    char const* op = "grad") {
     static_assert(sizeof...(L) > 0, "xtad::grad needs at least one leaf in wrt(...)");
     shape_t const out_shape = e.shape();
     shape_t const s_shape = seed_shape(seed);
     if (s_shape != out_shape) {
-        throw error("xtad::grad: the seed has shape " + shape_str(s_shape)
+        throw error(std::string("xtad::") + op + ": the seed has shape " + shape_str(s_shape)
                     + " but the expression has shape " + shape_str(out_shape)
                     + "; pass a seed of the expression's shape");
     }
@@ -166,9 +168,9 @@ void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed) {
 }
 
 template <class E, class... L, class S>
-auto grad_impl(E const& e, wrt_t<L...> const& w, S&& seed) {
+auto grad_impl(E const& e, wrt_t<L...> const& w, S&& seed, char const* op = "grad") {
     std::tuple<typename L::container_type...> result;
-    grad_into_impl(result, e, w, std::forward<S>(seed));
+    grad_into_impl(result, e, w, std::forward<S>(seed), op);
     return result;
 }
 
@@ -202,7 +204,14 @@ auto grad(E const& e, wrt_t<L...> const& w, S&& seed, Opt...) {
 /// The gradients of a one-element expression (no seed needed: it is 1).
 template <Expression E, class... L, Option... Opt>
 auto grad(E const& e, wrt_t<L...> const& w, Opt... opt) {
-    return grad(e, w, detail::implicit_seed(e, "grad"), opt...);
+    if constexpr (static_size_v<E> == static_size::many) {
+        static_assert(detail::always_false<E>,
+                      "xtad::grad(e, wrt(...)) without a seed needs a one-element expression; "
+                      "pass a seed of e's shape");
+        return std::tuple<typename L::container_type...>{};
+    } else {
+        return grad(e, w, detail::implicit_seed(e, "grad"), opt...);
+    }
 }
 
 /// grad without allocating: writes the gradients into `outs` (a tuple of containers, e.g.
@@ -211,7 +220,7 @@ template <Expression E, class... L, Seed S, class... C>
 void grad_into(std::tuple<C&...> outs, E const& e, wrt_t<L...> const& w, S&& seed) {
     static_assert(sizeof...(C) == sizeof...(L), "xtad::grad_into needs one output per leaf");
     detail::check_used<E, false, L...>();
-    detail::grad_into_impl(outs, e, w, std::forward<S>(seed));
+    detail::grad_into_impl(outs, e, w, std::forward<S>(seed), "grad_into");
 }
 
 namespace detail {
@@ -259,7 +268,7 @@ void backward(E const& e, S&& seed) {
     [&]<class... L>(detail::type_list<L...>) {
         if constexpr (sizeof...(L) > 0) {
             wrt_t<L...> const w{{detail::find_leaf<L>(e)...}};
-            auto grads = detail::grad_impl(e, w, std::forward<S>(seed));
+            auto grads = detail::grad_impl(e, w, std::forward<S>(seed), "backward");
             std::apply(
                 [&](auto&... g) {
                     std::apply(
