@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <initializer_list>
+#include <limits>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -88,15 +89,31 @@ struct prod_others_op {
         xt::xarray<std::size_t> zeros =
             detail::reduce_with<std::size_t>(xt::cast<std::size_t>(xt::equal(v, V(0))), axes,
                                              [](auto&&... a) { return xt::sum(a...); });
+        // NaN and the infinities, the elements for which a - a is not 0 (this works for duals).
+        auto const nonfinite = [](V const& a) -> std::size_t { return a - a != a - a; };
+        xt::xarray<std::size_t> nonfinites =
+            detail::reduce_with<std::size_t>(xt::make_lambda_xfunction(nonfinite, v), axes,
+                                             [](auto&&... a) { return xt::sum(a...); });
         nz_prod.reshape(kept);
         zeros.reshape(kept);
-        // No zero in the slice: prod / x_i. One zero: the product of the others at the zero,
-        // 0 elsewhere. More: 0 everywhere.
+        nonfinites.reshape(kept);
+        // No zero in the slice: prod / x_i. One zero: the product of the others at the zero;
+        // elsewhere 0 times a product of the others, so NaN if one of them is NaN or infinite,
+        // as torch. More zeros: 0 everywhere, as torch.
         return xt::make_lambda_xfunction(
-            [](std::size_t z, V const& a, V const& p, V const& nz) {
-                return z == 0 ? V(p / nz) : z == 1 && a == V(0) ? p : V(0);
+            [nonfinite](std::size_t z, std::size_t nf, V const& a, V const& p, V const& nz) {
+                if (z == 0) {
+                    return V(p / nz);
+                }
+                if (z > 1) {
+                    return V(0);
+                }
+                if (a == V(0)) {
+                    return p;
+                }
+                return nf > nonfinite(a) ? V(std::numeric_limits<double>::quiet_NaN()) : V(0);
             },
-            zeros, v, nz_prod, nonzero);
+            zeros, nonfinites, v, nz_prod, nonzero);
     }
     template <class G, class Node>
     static auto vjp(G const&, Node const&) {
