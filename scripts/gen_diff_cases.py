@@ -1,0 +1,1005 @@
+#!/usr/bin/python3
+"""Differential testing of xtad against PyTorch 1.13: random expression trees, checked both ways.
+
+A case is one random, domain-safe expression tree over xtad's ops (+ - * / and negation, pow<N>,
+pow with a number or an expression as exponent or base, square, sqrt, cbrt, exp, expm1, log,
+log1p, log2, log10, the trigonometric and hyperbolic functions and their inverses, atan2, abs,
+sign, sigmoid, erf, maximum, minimum, clamp, where with < <= > >=, sum/mean/prod/norm over all
+elements and over axes, element access x(i, j) and index(e, i, j), reshape, flatten, stack,
+concatenate) of one to three inputs x0, x1, x2 of shapes (), (3,), (2, 3), (1, 3), (2, 1),
+broadcast against each other, checked at several random points. At each point PyTorch computes in
+float64 the value, the gradient weighted by a seed (ones or random: torch.autograd.grad with
+grad_outputs), the Jacobian wrt every input (torch.autograd.functional.jacobian) and the Hessian
+of sum(tree) wrt x0 (torch.autograd.functional.hessian); the script writes doctest files in which
+xtad computes the same (CHECKS below says which checks each tree gets). The points of one tree
+share one compiled tree type: compiling a tree costs seconds, evaluating it at another point
+nothing.
+
+Run with Debian's system Python and its python3-torch (1.13):
+
+    # the committed suite, test/diff/cases_NN.cpp and test/diff/meson.build (the defaults):
+    /usr/bin/python3 scripts/gen_diff_cases.py
+    # N more trees, generated, built and run in a temporary directory:
+    tools/diff-test N
+    # the smallest failing tree of a failing case (builds one case per try with g++; the failing
+    # check prints this command with the case's options):
+    /usr/bin/python3 scripts/gen_diff_cases.py --shrink CASE_SEED [--points P --max-nodes M ...]
+
+A case is drawn from its own seed alone (case seed = 1000000 * seed + index, with the options that
+shape trees), so a failure names the case seed and --shrink draws exactly that case again. Trees
+are domain-safe by construction (log(u^2 + 1/2), u / (v^2 + 1/2), sqrt(u^2 + 1/4),
+acos(0.9 tanh(u)), pow(u^2 + 1/2, v), ...), and a point is kept only if every kink is at least
+1e-3 away (|u| for abs and sign, |u - v| for maximum, minimum and the comparison in where,
+|u - bound| for clamp, atan2 off its branch cut), every domain boundary at least 1e-2 away, every
+node's value at most 1e4 in magnitude, and every reference number finite and at most 1e8 in
+magnitude. Numbers are written as exact hex-float literals.
+"""
+import argparse
+import math
+import os
+import pathlib
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import torch
+
+F64 = torch.float64
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+KINK = 1e-3  # the least distance from a kink at a drawn point
+MAX_INTERMEDIATE = 1e4  # the largest magnitude of any node's value
+MAX_REFERENCE = 1e8  # the largest magnitude of any reference number
+PERTURB = None  # --perturb F: torch's F is made wrong by 1e-6, to see the tests and shrink fail
+
+
+class Retry(Exception):
+    """The tree or point drawn does not fit; draw again."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes
+
+
+def size(s):
+    return math.prod(s)
+
+
+def bcast(a, b):
+    """numpy's broadcast of two shapes, or None."""
+    out = []
+    for i in range(max(len(a), len(b))):
+        x = a[len(a) - 1 - i] if i < len(a) else 1
+        y = b[len(b) - 1 - i] if i < len(b) else 1
+        if x != y and x != 1 and y != 1:
+            return None
+        out.append(max(x, y) if x != 1 and y != 1 else (x if y == 1 else y))
+    return tuple(reversed(out))
+
+
+def under(rng, s):
+    """A random shape that broadcasts to s (s itself more often than not)."""
+    r = rng.random()
+    if r < 0.55 or not s:
+        return s
+    if r < 0.7:
+        return ()
+    if r < 0.85 and len(s) > 1:
+        return s[rng.randrange(1, len(s)):]
+    return tuple(1 if rng.random() < 0.5 else d for d in s)
+
+
+# ---------------------------------------------------------------------------------------------
+# Trees of primitive nodes. Every node has an op, kids and parameters; its shape follows.
+
+UNARY_FUNCS = ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
+               "acosh", "atanh", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "cbrt",
+               "erf", "sigmoid", "abs", "sign", "square"]
+TORCH_UNARY = {
+    "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "asin": torch.asin,
+    "acos": torch.acos, "atan": torch.atan, "sinh": torch.sinh, "cosh": torch.cosh,
+    "tanh": torch.tanh, "asinh": torch.asinh, "acosh": torch.acosh, "atanh": torch.atanh,
+    "exp": torch.exp, "expm1": torch.expm1, "log": torch.log, "log1p": torch.log1p,
+    "log2": torch.log2, "log10": torch.log10, "sqrt": torch.sqrt,
+    # torch 1.13 has no cbrt: the real cube root, differentiable away from 0
+    "cbrt": lambda a: torch.sign(a) * torch.abs(a) ** (1.0 / 3.0),
+    "erf": torch.erf, "sigmoid": torch.sigmoid, "abs": torch.abs, "sign": torch.sign,
+    "square": torch.square, "neg": torch.neg,
+}
+CMP = {"<": torch.lt, "<=": torch.le, ">": torch.gt, ">=": torch.ge}
+BIN = {"+": torch.add, "-": torch.sub, "*": torch.mul, "/": torch.div}
+
+
+class Node:
+    """op: 'leaf' (k), 'const' (value, is_int), 'un' (f), 'ipow' (n), 'bin' (sym), 'pow',
+    'atan2', 'maximum', 'minimum', 'clamp' (lo, hi), 'cmp' (sym), 'where', 'red' (f, axes),
+    'index' (idx), 'reshape' (to, flat), 'stack', 'concat' (axis)."""
+
+    def __init__(self, op, kids=(), **p):
+        self.op, self.kids, self.p = op, list(kids), p
+        self.shape = shape_of(self)
+
+    def copy(self):
+        n = Node.__new__(Node)
+        n.op, n.kids, n.p, n.shape = self.op, [k.copy() for k in self.kids], dict(self.p), self.shape
+        return n
+
+    def nodes(self):
+        yield self
+        for k in self.kids:
+            yield from k.nodes()
+
+    def count(self):
+        return sum(1 for n in self.nodes() if n.op not in ("leaf", "const"))
+
+
+def shape_of(n):
+    k = [c.shape for c in n.kids]
+    op, p = n.op, n.p
+    if op == "leaf":
+        return p["shape"]
+    if op == "const":
+        return ()
+    if op in ("un", "ipow", "clamp"):
+        return k[0]
+    if op in ("bin", "pow", "atan2", "maximum", "minimum", "cmp"):
+        s = bcast(k[0], k[1])
+        if s is None:
+            raise Retry
+        return s
+    if op == "where":
+        s = bcast(k[0], bcast(k[1], k[2]) or (99,))
+        if s is None or bcast(k[1], k[2]) is None:
+            raise Retry
+        return s
+    if op == "red":
+        if p["axes"] is None:
+            return ()
+        r = len(k[0])
+        ax = {a % r for a in p["axes"]}
+        return tuple(d for i, d in enumerate(k[0]) if i not in ax)
+    if op == "index":
+        return ()
+    if op == "reshape":
+        return tuple(p["to"])
+    if op == "stack":
+        return (len(k),) + k[0]
+    if op == "concat":
+        s = list(k[0])
+        s[p["axis"]] = sum(c[p["axis"]] for c in k)
+        return tuple(s)
+    raise AssertionError(op)
+
+
+def fmt_num(v, is_int=False):
+    if is_int:
+        return str(int(v))
+    s = repr(float(v))
+    return "(" + s + ")" if v < 0 else s
+
+
+def cpp_of(n, kid):
+    """The C++ text of node n, its kids already written as `kid` (a list of strings)."""
+    op, p = n.op, n.p
+    if op == "leaf":
+        return "x%d" % p["k"]
+    if op == "const":
+        return fmt_num(p["value"], p["is_int"])
+    if op == "un":
+        if p["f"] == "neg":  # -(-x), not --x
+            return "-" + kid[0] if not kid[0].startswith("-") else "-(%s)" % kid[0]
+        return "%s(%s)" % (p["f"], kid[0])
+    if op == "ipow":
+        return "pow<%d>(%s)" % (p["n"], kid[0])
+    if op == "bin":
+        return "(%s %s %s)" % (kid[0], p["sym"], kid[1])
+    if op == "cmp":
+        return "(%s %s %s)" % (kid[0], p["sym"], kid[1])
+    if op in ("pow", "atan2", "maximum", "minimum"):
+        return "%s(%s, %s)" % (op, kid[0], kid[1])
+    if op == "clamp":
+        return "clamp(%s, %s, %s)" % (kid[0], fmt_num(p["lo"]), fmt_num(p["hi"]))
+    if op == "where":
+        return "where(%s, %s, %s)" % (kid[0], kid[1], kid[2])
+    if op == "red":
+        if p["axes"] is None:
+            return "%s(%s)" % (p["f"], kid[0])
+        return "%s(%s, {%s})" % (p["f"], kid[0], ", ".join(map(str, p["axes"])))
+    if op == "index":
+        idx = ", ".join(map(str, p["idx"]))
+        if n.kids[0].op == "leaf":
+            return "%s(%s)" % (kid[0], idx)
+        return "xtad::index(%s, %s)" % (kid[0], idx)
+    if op == "reshape":
+        if p["flat"]:
+            return "flatten(%s)" % kid[0]
+        return "reshape(%s, {%s})" % (kid[0], ", ".join(map(str, p["to"])))
+    if op == "stack":
+        return "stack(%s)" % ", ".join(kid)
+    if op == "concat":
+        return "concatenate(%d, %s)" % (p["axis"], ", ".join(kid))
+    raise AssertionError(op)
+
+
+def cpp_nested(n):
+    return cpp_of(n, [cpp_nested(k) for k in n.kids])
+
+
+def cpp_chain(n, lines, counter):
+    """Appends `auto tK = ...;` for every inner node of n (post-order); returns n's name."""
+    if n.op in ("leaf", "const"):
+        return cpp_of(n, [])
+    kid = [cpp_chain(k, lines, counter) for k in n.kids]
+    name = "t%d" % counter[0]
+    counter[0] += 1
+    lines.append("auto %s = %s;" % (name, cpp_of(n, kid)))
+    return name
+
+
+class Stats:
+    def __init__(self):
+        self.margin = math.inf  # the least distance from a kink or a domain boundary
+        self.big = 0.0  # the largest magnitude of any node's value
+
+    def need(self, t, at_least):
+        """t (a tensor of distances) must be >= at_least everywhere."""
+        if t.numel():
+            self.margin = min(self.margin, float(torch.min(t)) / at_least)
+
+
+def ev(n, xs, st=None):
+    """Evaluates the tree in torch on the inputs xs; with st, records kinks and magnitudes."""
+    op, p = n.op, n.p
+    if op == "leaf":
+        return xs[p["k"]]
+    if op == "const":
+        return p["value"]
+    k = [ev(c, xs, st) for c in n.kids]
+    if op == "un":
+        f = p["f"]
+        a = k[0]
+        if st is not None:
+            if f in ("abs", "sign"):
+                st.need(a.abs(), KINK)
+            elif f == "cbrt":
+                st.need(a.abs(), 0.05)
+            elif f in ("log", "log2", "log10", "sqrt"):
+                st.need(a, 0.01)
+            elif f == "log1p":
+                st.need(a + 1, 0.01)
+            elif f in ("asin", "acos", "atanh"):
+                st.need(0.96 - a.abs(), 0.01)
+            elif f == "acosh":
+                st.need(a - 1.04, 0.01)
+            elif f == "tan":
+                st.need(torch.cos(a).abs(), 0.05)
+        r = TORCH_UNARY[f](a)
+        if f == PERTURB:
+            r = r * (1 + 1e-6)
+    elif op == "ipow":
+        if st is not None and p["n"] < 0:
+            st.need(k[0].abs(), 0.01)
+        r = k[0] ** p["n"]
+    elif op == "bin":
+        if st is not None and p["sym"] == "/":
+            st.need(torch.as_tensor(k[1], dtype=F64).abs(), 0.01)
+        r = BIN[p["sym"]](k[0], k[1]) if torch.is_tensor(k[0]) else BIN[p["sym"]](
+            torch.as_tensor(k[0], dtype=F64), k[1])
+    elif op == "pow":
+        base, e = k
+        if st is not None and torch.is_tensor(base):
+            st.need(base, 0.01)
+        if not torch.is_tensor(base):
+            r = torch.pow(base, e)
+        else:
+            r = torch.pow(base, e)
+    elif op == "atan2":
+        if st is not None:
+            st.need(k[0] ** 2 + k[1] ** 2, 1e-2)
+            st.need(torch.where(k[1] < 0, k[0].abs(), torch.ones_like(k[0])), KINK)
+        r = torch.atan2(k[0], k[1])
+    elif op in ("maximum", "minimum"):
+        if st is not None:
+            st.need((k[0] - k[1]).abs(), KINK)
+        r = getattr(torch, op)(k[0], k[1])
+    elif op == "clamp":
+        if st is not None:
+            st.need((k[0] - p["lo"]).abs(), KINK)
+            st.need((k[0] - p["hi"]).abs(), KINK)
+        r = torch.clamp(k[0], p["lo"], p["hi"])
+    elif op == "cmp":
+        if st is not None:
+            st.need(torch.as_tensor(k[0] - k[1]).abs(), KINK)
+        return CMP[p["sym"]](k[0], k[1])
+    elif op == "where":
+        r = torch.where(k[0], k[1], k[2])
+    elif op == "red":
+        a, f, axes = k[0], p["f"], p["axes"]
+        if f == "sum":
+            r = torch.sum(a) if axes is None else torch.sum(a, dim=tuple(axes))
+        elif f == "mean":
+            r = torch.mean(a) if axes is None else torch.mean(a, dim=tuple(axes))
+        elif f == "prod":
+            if axes is None:
+                r = torch.prod(a)
+            else:
+                r = a
+                for ax in sorted((x % a.dim() for x in axes), reverse=True):
+                    r = torch.prod(r, dim=ax)
+        else:
+            r = torch.linalg.vector_norm(a) if axes is None else torch.linalg.vector_norm(
+                a, dim=tuple(axes))
+            if st is not None:
+                st.need(r, 0.05)
+    elif op == "index":
+        r = k[0][tuple(p["idx"])]
+    elif op == "reshape":
+        r = torch.flatten(k[0]) if p["flat"] else torch.reshape(k[0], tuple(p["to"]))
+    elif op == "stack":
+        r = torch.stack(k)
+    elif op == "concat":
+        r = torch.cat(k, dim=p["axis"])
+    else:
+        raise AssertionError(op)
+    if st is not None and torch.is_tensor(r) and r.numel():
+        st.big = max(st.big, float(torch.max(torch.abs(r))))
+    return r
+
+
+# ---------------------------------------------------------------------------------------------
+# Drawing a tree: produce(S, d) returns a tree of shape S and depth about d.
+
+SCENARIOS = [
+    [()], [(3,)], [(2, 3)], [(1, 3)],
+    [(), ()], [(3,), (3,)], [(2, 3), (2, 3)], [(2, 3), (3,)], [(3,), (2, 3)], [(1, 3), (2, 1)],
+    [(), (2, 3)], [(3,), ()],
+    [(), (), ()], [(3,), (3,), (3,)], [(2, 3), (3,), ()], [(1, 3), (2, 1), (2, 3)],
+    [(2, 3), (2, 3), (3,)], [(3,), (), (3,)],
+]
+RESHAPES = {1: [(), (1,), (1, 1)], 2: [(2,), (2, 1), (1, 2)], 3: [(3,), (1, 3), (3, 1)],
+            4: [(4,), (2, 2)], 6: [(6,), (2, 3), (3, 2)], 9: [(9,), (3, 3)], 12: [(12,), (2, 6), (4, 3)],
+            18: [(18,), (3, 6), (2, 9)]}
+CONSTS = [0.5, 0.25, 1.5, -0.75, 2.0, -1.25, 0.125, 3.0]
+
+
+class Drawer:
+    def __init__(self, rng, shapes, max_nodes):
+        self.rng, self.shapes, self.max_nodes = rng, shapes, max_nodes
+        self.budget = 60
+        self.used = [0] * len(shapes)
+
+    def const(self):
+        r = self.rng
+        if r.random() < 0.25:
+            return Node("const", value=r.choice([2, 3, -1, 4]), is_int=True)
+        return Node("const", value=r.choice(CONSTS), is_int=False)
+
+    def leaf(self, s):
+        ks = [k for k, t in enumerate(self.shapes) if t == s]
+        if not ks:
+            return None
+        k = min(ks, key=lambda k: (self.used[k], self.rng.random()))
+        self.used[k] += 1
+        return Node("leaf", k=k, shape=s)
+
+    def produce(self, s, d):
+        self.budget -= 1
+        if self.budget < 0:
+            raise Retry
+        r = self.rng
+        if d <= 0 or r.random() < (0.1 if d >= 3 else 0.25):
+            lf = self.leaf(s)
+            if lf is not None:
+                return lf
+        if d < -2:
+            raise Retry
+        cats = [("unary", 40), ("binary", 30), ("where", 5), ("reduce", 8)]
+        if d <= 0:
+            cats = [("binary", 10), ("reduce", 10)]
+        if s == ():
+            cats.append(("index", 8 if d > 0 else 20))
+        if size(s) in RESHAPES:
+            cats.append(("reshape", 4 if d > 0 else 10))
+        if s and s[0] in (2, 3) and len(s) <= 3:
+            cats.append(("stack", 4 if d > 0 else 10))
+        if s and max(s) >= 2:
+            cats.append(("concat", 8 if d > 0 else 10))
+        cat = r.choices([c for c, _ in cats], [w for _, w in cats])[0]
+        return getattr(self, "make_" + cat)(s, d - 1)
+
+    # -- unary: one kid of the same shape, made domain-safe where the function needs it
+    def make_unary(self, s, d):
+        r = self.rng
+        a = self.produce(s, d)
+        f = r.choice(UNARY_FUNCS + ["neg", "ipow", "ipow", "rpow", "cpow", "clamp"])
+        half = lambda a, c=0.5: Node("bin", [Node("ipow", [a], n=2), Node("const", value=c, is_int=False)],
+                                     sym="+")
+        squash = lambda a, c: Node("bin", [Node("un", [a], f="tanh"), Node("const", value=c, is_int=False)],
+                                   sym="*")
+        if f in ("log", "log2", "log10"):
+            return Node("un", [half(a, r.choice([0.5, 0.25, 1.0]))], f=f)
+        if f == "sqrt":
+            return Node("un", [half(a, r.choice([0.25, 0.5]))], f=f)
+        if f == "log1p":
+            return Node("un", [Node("ipow", [a], n=2)], f=f)
+        if f in ("asin", "acos", "atanh"):
+            return Node("un", [squash(a, 0.9)], f=f)
+        if f == "tan":
+            return Node("un", [squash(a, 1.25)], f=f)
+        if f == "acosh":
+            return Node("un", [half(a, 1.25)], f=f)
+        if f == "ipow":
+            n = r.choice([2, 3, 4, -1, -2, -3])
+            return Node("ipow", [a if n > 0 else half(a)], n=n)
+        if f == "rpow":
+            c = r.choice([0.5, 1.5, -0.5, 2.5, -1.5, 2.0, 3.0])
+            base = a if c in (2.0, 3.0) else half(a)
+            return Node("pow", [base, Node("const", value=c, is_int=False)])
+        if f == "cpow":
+            return Node("pow", [Node("const", value=r.choice([0.5, 2.0, 3.0]), is_int=False), a])
+        if f == "clamp":
+            lo, hi = r.choice([(-0.5, 0.5), (-1.0, 0.25), (0.0, 1.0), (-0.25, 2.0)])
+            return Node("clamp", [a], lo=lo, hi=hi)
+        return Node("un", [a], f=f)
+
+    def kid_shapes(self, s):
+        r = self.rng
+        if len(s) == 2 and s[0] > 1 and s[1] > 1 and r.random() < 0.2:
+            a, b = (1, s[1]), (s[0], 1)
+        else:
+            a, b = s, under(r, s)
+        return (a, b) if r.random() < 0.5 else (b, a)
+
+    # -- binary: kids whose shapes broadcast to s, or a kid and a number
+    def make_binary(self, s, d):
+        r = self.rng
+        f = r.choices(["+", "-", "*", "/", "num", "atan2", "maximum", "minimum", "pow"],
+                      [12, 10, 12, 8, 10, 4, 4, 4, 3])[0]
+        if f == "num":
+            a = self.produce(s, d)
+            sym = r.choice(["+", "-", "*", "/", "/"])
+            c = self.const()
+            if sym == "/":
+                if r.random() < 0.5:
+                    return Node("bin", [a, Node("const", value=r.choice([2.0, -4.0, 0.5, 3]),
+                                                is_int=False)], sym="/")
+                den = Node("bin", [Node("ipow", [a], n=2), Node("const", value=0.5, is_int=False)],
+                           sym="+")
+                return Node("bin", [c, den], sym="/")
+            return Node("bin", [a, c] if r.random() < 0.5 else [c, a], sym=sym)
+        sa, sb = self.kid_shapes(s)
+        a, b = self.produce(sa, d), self.produce(sb, d)
+        if f == "/":
+            den = Node("bin", [Node("ipow", [b], n=2), Node("const", value=0.5, is_int=False)],
+                       sym="+")
+            return Node("bin", [a, den], sym="/")
+        if f == "pow":
+            base = Node("bin", [Node("ipow", [a], n=2), Node("const", value=0.5, is_int=False)],
+                        sym="+")
+            return Node("pow", [base, b])
+        if f in ("atan2", "maximum", "minimum"):
+            return Node(f, [a, b])
+        return Node("bin", [a, b], sym=f)
+
+    def make_where(self, s, d):
+        r = self.rng
+        sa, sb = self.kid_shapes(s)
+        c1 = self.produce(under(r, s), d - 1)
+        c2 = self.const() if r.random() < 0.4 else self.produce(under(r, s), d - 1)
+        cond = Node("cmp", [c1, c2], sym=r.choice(list(CMP)))
+        return Node("where", [cond, self.produce(sa, d), self.produce(sb, d)])
+
+    def make_reduce(self, s, d):
+        r = self.rng
+        f = r.choices(["sum", "mean", "prod", "norm"], [4, 3, 2, 2])[0]
+        if s == ():
+            cands = [t for t in self.shapes if t]
+            t = r.choice(cands) if cands and r.random() < 0.7 else r.choice([(3,), (2, 3), (2,)])
+            axes = None
+            if r.random() < 0.3:
+                axes = list(range(len(t)))
+                if r.random() < 0.5:
+                    axes = [a - len(t) for a in axes]
+            return Node("red", [self.produce(t, d)], f=f, axes=axes)
+        if len(s) >= 3:
+            raise Retry
+        cands = [(t, i) for t in self.shapes if len(t) == len(s) + 1
+                 for i in range(len(t)) if t[:i] + t[i + 1:] == s]
+        if cands and r.random() < 0.7:
+            t, i = r.choice(cands)
+        else:
+            i = r.randrange(len(s) + 1)
+            t = s[:i] + (r.choice([2, 3]),) + s[i:]
+        ax = i - len(t) if r.random() < 0.3 else i
+        return Node("red", [self.produce(t, d)], f=f, axes=[ax])
+
+    def make_index(self, s, d):
+        r = self.rng
+        cands = [t for t in self.shapes if t]
+        t = r.choice(cands) if cands and r.random() < 0.8 else r.choice([(3,), (2, 3)])
+        return Node("index", [self.produce(t, d)], idx=[r.randrange(n) for n in t])
+
+    def make_reshape(self, s, d):
+        r = self.rng
+        cands = [t for t in RESHAPES[size(s)] if t != s]
+        inputs = [t for t in cands if t in self.shapes]
+        t = r.choice(inputs) if inputs and r.random() < 0.7 else r.choice(cands)
+        flat = len(s) == 1 and r.random() < 0.5
+        return Node("reshape", [self.produce(t, d)], to=list(s) if not flat else [-1], flat=flat)
+
+    def make_stack(self, s, d):
+        return Node("stack", [self.produce(s[1:], d) for _ in range(s[0])])
+
+    def make_concat(self, s, d):
+        r = self.rng
+        axis = r.choice([i for i, n in enumerate(s) if n >= 2])
+        n = s[axis]
+        cut = r.randrange(1, n)
+        parts = [cut, n - cut]
+        kids = [self.produce(s[:axis] + (m,) + s[axis + 1:], d) for m in parts]
+        return Node("concat", kids, axis=axis)
+
+
+def diff_leaves(n):
+    """The inputs the tree is differentiable in (a comparison's operands are not)."""
+    if n.op == "leaf":
+        return {n.p["k"]}
+    if n.op == "cmp":
+        return set()
+    return set().union(*[diff_leaves(k) for k in n.kids]) if n.kids else set()
+
+
+def draw_tree(rng, shapes, min_nodes, max_nodes):
+    """A tree of the inputs' shapes, in which every input is differentiated."""
+    for _ in range(500):
+        dr = Drawer(rng, shapes, max_nodes)
+        roots = list(dict.fromkeys(shapes))
+        all_b = shapes[0]
+        for t in shapes[1:]:
+            all_b = bcast(all_b, t)
+        roots += [all_b, all_b, ()]
+        if rng.random() < 0.15:
+            roots.append((2,) + rng.choice(shapes))
+        try:
+            tree = dr.produce(rng.choice(roots), rng.choice([2, 3, 3, 4]))
+        except Retry:
+            continue
+        if diff_leaves(tree) != set(range(len(shapes))):
+            continue
+        if not min_nodes <= tree.count() <= max_nodes:
+            continue
+        return tree
+    raise Retry
+
+
+# ---------------------------------------------------------------------------------------------
+# A case: one tree at several points, each with torch's references
+
+
+class Point:
+    pass
+
+
+class Case:
+    pass
+
+
+def references(tree, xs, seed):
+    """torch's value, seeded gradient, Jacobians and Hessian of sum(tree) wrt x0."""
+    leaves = [x.clone().requires_grad_(True) for x in xs]
+    y = ev(tree, leaves)
+    g = torch.autograd.grad(y, leaves, grad_outputs=seed if seed is not None else torch.ones_like(y),
+                            allow_unused=True)
+    grads = [gi.detach() if gi is not None else torch.zeros_like(x) for gi, x in zip(g, xs)]
+    jac = torch.autograd.functional.jacobian(lambda *a: ev(tree, list(a)), tuple(xs))
+    hess = torch.autograd.functional.hessian(
+        lambda a: torch.sum(ev(tree, [a] + list(xs[1:]))), xs[0]).detach()
+    return y.detach(), grads, [j.detach() for j in jac], hess
+
+
+def draw_point(rng, tree, shapes, ones_seed):
+    """A point away from kinks and overflow, with its references; None if the draw failed."""
+    xs = [torch.tensor([rng.uniform(-1.5, 1.5) for _ in range(size(s))], dtype=F64).reshape(s)
+          for s in shapes]
+    st = Stats()
+    try:
+        with torch.no_grad():
+            y = ev(tree, xs, st)
+    except RuntimeError:
+        return None
+    if st.margin < 1 or st.big > MAX_INTERMEDIATE:
+        return None
+    seed = None if ones_seed else torch.tensor(
+        [rng.uniform(-1.0, 1.0) for _ in range(y.numel())], dtype=F64).reshape(y.shape)
+    p = Point()
+    p.xs, p.seed = xs, seed
+    p.value, p.grads, p.jac, p.hess = references(tree, xs, seed)
+    nums = [p.value, p.hess] + p.grads + p.jac
+    if not all(bool(torch.all(torch.isfinite(a))) for a in nums):
+        return None
+    if max(float(a.abs().max()) if a.numel() else 0.0 for a in nums) > MAX_REFERENCE:
+        return None
+    return p
+
+
+def make_case(case_seed, opts, tree=None, shapes=None, ones_seed=None):
+    """Case `case_seed`: a tree and opts.points points; or, given a tree, the same at new points
+    (None if too few points fit)."""
+    rng = random.Random(case_seed)
+    for _ in range(100):
+        if tree is None:
+            shp = rng.choice(SCENARIOS)
+            try:
+                t = draw_tree(rng, shp, opts.min_nodes, opts.max_nodes)
+            except Retry:
+                continue
+            ones = rng.random() < 0.5
+        else:
+            shp, t, ones = shapes, tree, ones_seed
+        pts = []
+        for _ in range(6 * opts.points):
+            p = draw_point(rng, t, shp, ones)
+            if p is not None:
+                pts.append(p)
+                if len(pts) == opts.points:
+                    break
+        if len(pts) == opts.points:
+            c = Case()
+            c.seed, c.tree, c.shapes, c.ones_seed, c.points = case_seed, t, shp, ones, pts
+            return c
+        if tree is not None:
+            return None
+    raise RuntimeError("case %d: no tree found" % case_seed)
+
+
+# ---------------------------------------------------------------------------------------------
+# C++
+
+
+def hexf(v):
+    v = float(v)
+    if math.isnan(v):
+        return "diff::nan"
+    if math.isinf(v):
+        return "diff::inf" if v > 0 else "-diff::inf"
+    if v == 0:
+        return "-0.0" if math.copysign(1, v) < 0 else "0.0"
+    return v.hex()
+
+
+def ref(t):
+    """A diff::ref literal: {{shape}, {values}}."""
+    t = torch.as_tensor(t, dtype=F64)
+    return "{{%s}, {%s}}" % (", ".join(map(str, t.shape)),
+                             ", ".join(hexf(v) for v in t.reshape(-1).tolist()))
+
+
+CHECKS = """\
+// Each TEST_CASE is one random tree, checked at several random points against PyTorch 1.13:
+// at every point, the value and the gradient (xtad::grad with allow_unused, seeded by ones or by
+// a random tensor) of the tree written as one nested expression, and the same of the tree written
+// as a chain of `auto tK = ...;` statements (dangling references in the expression templates).
+// Trees marked [J] also check the Jacobian wrt every input at every point (jacrev, jacfwd or
+// jacobian, in turn from tree to tree), trees marked [H] the Hessian of sum(tree) wrt x0
+// (xtad::hessian by the forward-over-reverse, reverse-over-reverse and forward-over-forward
+// routes, in turn; forward over forward instead of reverse over reverse for a tree with prod,
+// whose derivative xtad cannot differentiate in reverse mode again)."""
+
+
+def emit_case(c, jac_kind, hess_route, chain=True):
+    n = len(c.shapes)
+    expr = cpp_nested(c.tree)
+    ident = "points_%d" % c.seed
+    params = ", ".join("auto const& x%d" % k for k in range(n))
+    vs = ", ".join("v%d" % k for k in range(n))
+    xs = ", ".join("x%d" % k for k in range(n))
+    gs = ", ".join("g%d" % k for k in range(n))
+    marks = (" [J]" if jac_kind else "") + (" [H]" if hess_route else "")
+    L = ["// case %d: %s" % (c.seed, expr), "constexpr diff::point %s[] = {" % ident]
+    for p in c.points:
+        fields = [".inputs = {%s}" % ", ".join(ref(x) for x in p.xs)]
+        if p.seed is not None:
+            fields.append(".seed = %s" % ref(p.seed))
+        fields.append(".value = %s" % ref(p.value))
+        fields.append(".grads = {%s}" % ", ".join(ref(g) for g in p.grads))
+        if jac_kind:
+            fields.append(".jacobians = {%s}" % ", ".join(ref(j) for j in p.jac))
+        if hess_route:
+            fields.append(".hessian = %s" % ref(p.hess))
+        L.append("  {" + ",\n   ".join(fields) + "},")
+    L.append("};")
+    L.append("")
+    L.append('TEST_CASE("diff %d%s: %s") {' % (c.seed, marks, expr))
+    L.append('    diff::info info{%d, options, "%s"};' % (c.seed, expr))
+    L.append("    for (auto const& p : %s) {" % ident)
+    for k in range(n):
+        L.append("        auto const v%d = diff::make(p.inputs.begin()[%d]);" % (k, k))
+    for k in range(n):
+        L.append('        auto const x%d = var<"x%d">(v%d);' % (k, k, k))
+    if c.ones_seed:
+        seed = "ones_like(y)"
+    else:
+        L.append("        auto const seed = diff::make(p.seed);")
+        seed = "seed"
+    body = []
+    body.append("{")
+    body.append("    auto const y = %s;" % expr)
+    body.append('    diff::check(info, "value", eval(y), p.value);')
+    body.append("    auto const [%s] = grad(y, wrt(%s), %s, allow_unused);" % (gs, xs, seed))
+    for k in range(n):
+        body.append('    diff::check(info, "grad x%d", g%d, p.grads.begin()[%d]);' % (k, k, k))
+    body.append("}")
+    if chain:
+        body.append("{")
+        lines, counter = [], [0]
+        last = cpp_chain(c.tree, lines, counter)
+        body += ["    " + ln for ln in lines]
+        body.append("    auto const& y = %s;" % last)
+        body.append('    diff::check(info, "chain value", eval(y), p.value);')
+        body.append("    auto const [%s] = grad(y, wrt(%s), %s, allow_unused);" % (gs, xs, seed))
+        for k in range(n):
+            body.append('    diff::check(info, "chain grad x%d", g%d, p.grads.begin()[%d]);'
+                        % (k, k, k))
+        body.append("}")
+    if jac_kind:
+        body.append("{")
+        body.append("    auto const f = [](%s) { return %s; };" % (params, expr))
+        body.append("    auto const jac = %s(f, at(%s));" % (jac_kind, vs))
+        for k in range(n):
+            got = "jac" if n == 1 else "std::get<%d>(jac)" % k
+            body.append('    diff::check(info, "%s x%d", %s, p.jacobians.begin()[%d]);'
+                        % (jac_kind, k, got, k))
+        body.append("}")
+    if hess_route:
+        body.append("{")
+        cap = ", ".join("&x%d" % k for k in range(1, n))
+        body.append("    auto const h = [%s](auto const& x0) { return sum(%s); };" % (cap, expr))
+        body.append("    auto const hess = hessian<route::%s>(h, at(v0));" % hess_route)
+        body.append('    diff::check(info, "hessian (%s)", hess, p.hessian);' % hess_route)
+        body.append("}")
+    L += ["        " + b for b in body]
+    L.append("        ++info.point;")
+    L.append("    }")
+    L.append("}")
+    return "\n".join(L)
+
+
+JAC_KINDS = ["jacrev", "jacfwd", "jacobian"]
+HESS_ROUTES = ["forward_over_reverse", "reverse_over_reverse", "forward_over_forward"]
+
+
+def has_prod(tree):
+    return any(n.op == "red" and n.p["f"] == "prod" for n in tree.nodes())
+
+
+def checks_of(i, opts):
+    """What tree i checks beyond value and gradient: (Jacobian transform, Hessian route)."""
+    jac = hess = None
+    if opts.jac_every and i % opts.jac_every == 0:
+        jac = JAC_KINDS[(i // opts.jac_every) % 3]
+    if opts.hess_every and i % opts.hess_every == opts.hess_every // 2:
+        hess = HESS_ROUTES[(i // opts.hess_every) % 3]
+    return jac, hess
+
+
+def emit_tu(cases, opts, args_line):
+    out = ["// clang-format off",
+           "// Generated by scripts/gen_diff_cases.py (PyTorch %s); do not edit." % torch.__version__,
+           "// Regenerate: /usr/bin/python3 scripts/gen_diff_cases.py %s" % args_line,
+           "//", CHECKS,
+           '#include "diff_check.hpp"', "", "#include <doctest/doctest.h>", "", "#include <tuple>", "",
+           "namespace {", "", "using namespace xtad;", "",
+           'constexpr char const* options = "%s";' % shrink_options(opts), ""]
+    tests = []
+    for c, i in cases:
+        jac, hess = checks_of(i, opts)
+        if hess == "reverse_over_reverse" and has_prod(c.tree):
+            hess = "forward_over_forward"  # xtad: prod's second derivative only by forward mode
+        text = emit_case(c, jac, hess, chain=not opts.no_chain)
+        data, test = text.split("\nTEST_CASE", 1)
+        out.append(data)
+        tests.append("TEST_CASE" + test)
+    out += ["} // namespace", ""]
+    out += [t + "\n" for t in tests]
+    return "\n".join(out)
+
+
+MESON = """\
+# Generated by scripts/gen_diff_cases.py; do not edit. The differential tests against PyTorch 1.13
+# (suite 'diff', and 'runtime' so that tools/test-sanitize runs them too): %d trees at %d points
+# each, in %d translation units that build in parallel.
+# Regenerate: /usr/bin/python3 scripts/gen_diff_cases.py %s
+diff_exe = executable('test_diff', files(%s),
+  link_with: test_main,
+  dependencies: [xtad_dep, doctest_dep],
+  build_by_default: true)
+test('diff', diff_exe, args: ['--no-version', '--force-colors=false'],
+  protocol: 'exitcode', timeout: 300, suite: ['diff', 'runtime'])
+"""
+
+
+def shrink_options(opts):
+    """The options a case's seed needs to be drawn again."""
+    return "--points %d --min-nodes %d --max-nodes %d%s" % (
+        opts.points, opts.min_nodes, opts.max_nodes,
+        " --perturb " + opts.perturb if opts.perturb else "")
+
+
+def args_line(opts):
+    return ("--seed %d --count %d --points %d --per-tu %d --jac-every %d --hess-every %d "
+            "--min-nodes %d --max-nodes %d%s" % (
+                opts.seed, opts.count, opts.points, opts.per_tu, opts.jac_every, opts.hess_every,
+                opts.min_nodes, opts.max_nodes, " --no-chain" if opts.no_chain else ""))
+
+
+def generate(opts):
+    out = pathlib.Path(opts.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("cases_*.cpp"):
+        old.unlink()
+    line = args_line(opts) + ("" if out.resolve() == (REPO / "test" / "diff").resolve()
+                              else " --out " + opts.out)
+    cases = []
+    for i in range(opts.count):
+        cases.append((make_case(opts.seed * 1000000 + i, opts), i))
+        if opts.verbose and i % 50 == 49:
+            print("%d trees" % (i + 1), file=sys.stderr)
+    names = []
+    for t in range(0, len(cases), opts.per_tu):
+        name = "cases_%02d.cpp" % (t // opts.per_tu)
+        (out / name).write_text(emit_tu(cases[t:t + opts.per_tu], opts, line))
+        names.append(name)
+    if opts.meson:
+        srcs = ", ".join("'%s'" % n for n in names + ["diff_check.cpp"])
+        (out / "meson.build").write_text(
+            MESON % (len(cases), opts.points, len(names), line, srcs))
+    here = REPO / "test" / "diff"
+    if out.resolve() != here.resolve():
+        for f in ("diff_check.hpp", "diff_check.cpp"):
+            shutil.copy(here / f, out / f)
+    npts = sum(len(c.points) for c, _ in cases)
+    print("%d trees, %d cases (tree x point) in %d files under %s" % (len(cases), npts, len(names), out))
+
+
+# ---------------------------------------------------------------------------------------------
+# Shrinking a failing case
+
+
+def replace(tree, target, new):
+    if tree is target:
+        return new.copy()
+    n = Node.__new__(Node)
+    n.op, n.p, n.shape = tree.op, dict(tree.p), tree.shape
+    n.kids = [replace(k, target, new) for k in tree.kids]
+    return n
+
+
+class Builder:
+    """Builds and runs one-case translation units with g++ (for the shrinker)."""
+
+    FLAGS = ["-std=c++20", "-O1", "-I" + str(REPO / "include"), "-I" + str(REPO / "test" / "diff"),
+             "-I/usr/include/x86_64-linux-gnu/openblas-pthread/"]
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        for src in (REPO / "test" / "diff" / "diff_check.cpp", REPO / "test" / "main.cpp"):
+            subprocess.run(["g++"] + self.FLAGS + ["-c", str(src), "-o", str(tmp / (src.stem + ".o"))],
+                           check=True)
+
+    def run_one(self, src):
+        (self.tmp / "case.cpp").write_text(src)
+        cmd = ["g++"] + self.FLAGS + [str(self.tmp / "case.cpp"), str(self.tmp / "diff_check.o"),
+                                      str(self.tmp / "main.o"), "-o", str(self.tmp / "case"),
+                                      "-lopenblas", "-llapack"]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            return False, "compile error:\n" + r.stderr
+        r = subprocess.run([str(self.tmp / "case"), "--no-version"], capture_output=True, text=True)
+        return r.returncode == 0, r.stdout + r.stderr
+
+
+def shrink(opts):
+    """Greedy: replace an inner node by one of its kids or by an input of its shape, as long as
+    the smaller tree still fails (at new points drawn for it: every check, every route)."""
+    c0 = make_case(opts.shrink, opts)
+    print("case %d: %s" % (opts.shrink, cpp_nested(c0.tree)), flush=True)
+    build = Builder(pathlib.Path(tempfile.mkdtemp(prefix="xtad-shrink-")))
+    last = {}
+
+    def fails(c):
+        for jac, hess in zip(JAC_KINDS, HESS_ROUTES):
+            if hess == "reverse_over_reverse" and has_prod(c.tree):
+                hess = "forward_over_forward"
+            ok, log = build.run_one("\n".join([
+                '#include "diff_check.hpp"', "#include <doctest/doctest.h>", "#include <tuple>",
+                "namespace {", "using namespace xtad;",
+                'constexpr char const* options = "%s";' % shrink_options(opts),
+                emit_case(c, jac, hess), "}"]))
+            if not ok:
+                last["case"], last["log"], last["checks"] = c, log, (jac, hess)
+                return True
+        return False
+
+    if not fails(c0):
+        print("case %d passes every check; nothing to shrink" % opts.shrink)
+        return 0
+    tree = c0.tree
+    leaves = [Node("leaf", k=k, shape=s) for k, s in enumerate(c0.shapes)]
+    changed = True
+    while changed:
+        changed = False
+        for target in [n for n in tree.nodes() if n.op not in ("leaf", "const")]:
+            subs = [k for k in target.kids if k.shape == target.shape and k.op not in ("const", "cmp")]
+            subs += [lf for lf in leaves if lf.shape == target.shape]
+            for new in subs:
+                cand = replace(tree, target, new)
+                if cand.op == "leaf" or diff_leaves(cand) != set(range(len(c0.shapes))):
+                    continue
+                c = make_case(opts.shrink, opts, tree=cand, shapes=c0.shapes, ones_seed=c0.ones_seed)
+                if c is None:
+                    continue
+                print("  try %s" % cpp_nested(cand), flush=True)
+                if fails(c):
+                    tree, changed = cand, True
+                    break
+            if changed:
+                break
+    jac, hess = last["checks"]
+    print("\nminimal failing tree of case %d: %s\n" % (opts.shrink, cpp_nested(tree)))
+    print(emit_case(last["case"], jac, hess))
+    print("\n" + last["log"][-6000:])
+    return 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, default=1, help="case seeds are 1000000 * seed + index")
+    ap.add_argument("--count", type=int, default=56, help="trees")
+    ap.add_argument("--points", type=int, default=18, help="points per tree")
+    ap.add_argument("--per-tu", type=int, default=14, help="trees per translation unit")
+    ap.add_argument("--out", default=str(REPO / "test" / "diff"))
+    ap.add_argument("--jac-every", type=int, default=8, help="Jacobians on every k-th tree (0: none)")
+    ap.add_argument("--hess-every", type=int, default=8, help="Hessian on every k-th tree (0: none)")
+    ap.add_argument("--min-nodes", type=int, default=2, help="inner nodes per tree, at least")
+    ap.add_argument("--max-nodes", type=int, default=4, help="inner nodes per tree, at most")
+    ap.add_argument("--no-chain", action="store_true", help="omit the chained form")
+    ap.add_argument("--no-meson", dest="meson", action="store_false", help="write no meson.build")
+    ap.add_argument("--check", action="store_true",
+                    help="fail if test/diff differs from what these options generate")
+    ap.add_argument("--shrink", type=int, metavar="CASE_SEED", help="shrink a failing case")
+    ap.add_argument("--print", type=int, metavar="CASE_SEED", help="print one case's C++")
+    ap.add_argument("--perturb", metavar="FUNC", help="make torch's FUNC (e.g. sinh) wrong by 1e-6: "
+                    "the cases that use it must fail, and --shrink must find it")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    opts = ap.parse_args()
+    torch.set_default_dtype(F64)
+    global PERTURB
+    PERTURB = opts.perturb
+    if opts.shrink is not None:
+        return shrink(opts)
+    if opts.print is not None:
+        print(emit_case(make_case(opts.print, opts), "jacrev", "forward_over_reverse"))
+        return 0
+    if opts.check:
+        here = REPO / "test" / "diff"
+        with tempfile.TemporaryDirectory() as tmp:
+            opts.out = tmp
+            generate(opts)
+            stale = [f.name for f in sorted(pathlib.Path(tmp).glob("cases_*.cpp"))
+                     if not (here / f.name).exists()
+                     or (here / f.name).read_text().replace(" --out " + tmp, "") != f.read_text()
+                     .replace(" --out " + tmp, "")]
+        if stale:
+            print("stale (regenerate with the command in their header): " + " ".join(stale))
+            return 1
+        print("test/diff is up to date")
+        return 0
+    generate(opts)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
