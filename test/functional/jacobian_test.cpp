@@ -104,10 +104,10 @@ TEST_CASE("bad input: a tangent of the wrong shape") {
     CHECK_THROWS_WITH_AS(jvp(notebook, at(x0), xt::xarray<double>{1., 2., 3.}),
                          "xtad::jvp: the tangent has shape (3,) but the input has shape (2,)",
                          xtad::error);
-    CHECK_THROWS_WITH_AS(vjp(notebook, at(x0), xt::xarray<double>{1.}),
-                         "xtad::grad: the seed has shape (1,) but the expression has shape (2,); "
-                         "pass a seed of the expression's shape",
-                         xtad::error);
+    CHECK_THROWS_WITH_AS(
+        vjp(notebook, at(x0), xt::xarray<double>{1.}),
+        "xtad::vjp: the cotangent has shape (1,) but the function's output has shape (2,)",
+        xtad::error);
     CHECK_THROWS_WITH_AS(jacrev([](auto const& x) { return x(2); }, at(x0)),
                          "xtad::index: index (2) is out of range for a tensor of shape (2,)",
                          xtad::error);
