@@ -16,9 +16,14 @@ namespace xtad {
 namespace detail {
 
 // xtensor 0.24's immediate reductions over a runtime list of axes compute a wrong result shape;
-// its lazy reducers, assigned once, are right and visit each element once as well.
+// its lazy reducers, assigned once, are right and visit each element once as well. On an empty
+// input they step a null pointer backwards (undefined behaviour, which UBSan reports), so that
+// case is answered here: the reduction of no elements is the reducer's identity.
 template <class V, class X, class F>
-xt::xarray<V> reduce_with(X&& x, axes_t const& axes, F&& reducer) {
+xt::xarray<V> reduce_with(X&& x, axes_t const& axes, F&& reducer, V identity) {
+    if (x.size() == 0) {
+        return xt::xarray<V>(reduced_shape(to_shape(x.shape()), axes), identity);
+    }
     if (axes.all) {
         return reducer(std::forward<X>(x));
     }
@@ -37,8 +42,8 @@ struct sum_op {
     }
     template <class V, class X>
     static xt::xarray<V> compute(X&& x, axes_t const& axes) {
-        return detail::reduce_with<V>(std::forward<X>(x), axes,
-                                      [](auto&&... a) { return xt::sum(a...); });
+        return detail::reduce_with<V>(
+            std::forward<X>(x), axes, [](auto&&... a) { return xt::sum(a...); }, V(0));
     }
     // d/dx_i sum(x) = 1: the seed, spread over the reduced axes
     template <class G, class Node>
@@ -84,16 +89,16 @@ struct prod_others_op {
         // Lambdas rather than xt::where, which selects only arithmetic types (not duals).
         xt::xarray<V> const nonzero =
             xt::make_lambda_xfunction([](V const& a) { return a == V(0) ? V(1) : a; }, v);
-        xt::xarray<V> nz_prod =
-            detail::reduce_with<V>(nonzero, axes, [](auto&&... a) { return xt::prod(a...); });
-        xt::xarray<std::size_t> zeros =
-            detail::reduce_with<std::size_t>(xt::cast<std::size_t>(xt::equal(v, V(0))), axes,
-                                             [](auto&&... a) { return xt::sum(a...); });
+        xt::xarray<V> nz_prod = detail::reduce_with<V>(
+            nonzero, axes, [](auto&&... a) { return xt::prod(a...); }, V(1));
+        xt::xarray<std::size_t> zeros = detail::reduce_with<std::size_t>(
+            xt::cast<std::size_t>(xt::equal(v, V(0))), axes,
+            [](auto&&... a) { return xt::sum(a...); }, 0);
         // NaN and the infinities, the elements for which a - a is not 0 (this works for duals).
         auto const nonfinite = [](V const& a) -> std::size_t { return a - a != a - a; };
-        xt::xarray<std::size_t> nonfinites =
-            detail::reduce_with<std::size_t>(xt::make_lambda_xfunction(nonfinite, v), axes,
-                                             [](auto&&... a) { return xt::sum(a...); });
+        xt::xarray<std::size_t> nonfinites = detail::reduce_with<std::size_t>(
+            xt::make_lambda_xfunction(nonfinite, v), axes,
+            [](auto&&... a) { return xt::sum(a...); }, 0);
         nz_prod.reshape(kept);
         zeros.reshape(kept);
         nonfinites.reshape(kept);
@@ -135,8 +140,8 @@ struct prod_op {
     }
     template <class V, class X>
     static xt::xarray<V> compute(X&& x, axes_t const& axes) {
-        return detail::reduce_with<V>(std::forward<X>(x), axes,
-                                      [](auto&&... a) { return xt::prod(a...); });
+        return detail::reduce_with<V>(
+            std::forward<X>(x), axes, [](auto&&... a) { return xt::prod(a...); }, V(1));
     }
     // d/dx_i prod(x) = prod_{j != i} x_j
     template <class G, class Node>
@@ -156,8 +161,8 @@ struct norm_op {
     }
     template <class V, class X>
     static xt::xarray<V> compute(X&& x, axes_t const& axes) {
-        return xt::sqrt(detail::reduce_with<V>(xt::square(std::forward<X>(x)), axes,
-                                               [](auto&&... a) { return xt::sum(a...); }));
+        return xt::sqrt(detail::reduce_with<V>(
+            xt::square(std::forward<X>(x)), axes, [](auto&&... a) { return xt::sum(a...); }, V(0)));
     }
     // d/dx_i |x| = x_i / |x|, and 0 at x = 0
     template <class G, class Node>
