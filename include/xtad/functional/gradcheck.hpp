@@ -16,8 +16,17 @@
 
 namespace xtad {
 
-/// How gradcheck and gradgradcheck compare; the defaults are torch.autograd.gradcheck's, except
-/// that forward mode is checked too (torch: check_forward_ad=False).
+/// Which Jacobians gradcheck compares with finite differences: both by default (torch checks
+/// reverse mode only unless check_forward_ad=True). Chosen at compile time, as a template
+/// argument, because each mode compiles f on its own value types: `gradcheck<ad_modes::reverse>`
+/// compiles no dual numbers.
+enum class ad_modes {
+    both,
+    reverse,
+    forward,
+};
+
+/// How gradcheck and gradgradcheck compare; the defaults are torch.autograd.gradcheck's.
 struct gradcheck_options {
     /// The step of the central differences, (f(x + eps) - f(x - eps)) / (2 eps), in double.
     double eps = 1e-6;
@@ -26,10 +35,6 @@ struct gradcheck_options {
     double rtol = 1e-3;
     /// Throw xtad::error with the message when the check fails (else only return the result).
     bool raise_exception = true;
-    /// gradcheck: compare the Jacobian by reverse mode (jacrev).
-    bool check_backward_ad = true;
-    /// gradcheck: compare the Jacobian by forward mode (jacfwd).
-    bool check_forward_ad = true;
     /// gradgradcheck: the seed of the gradient whose derivatives are checked (torch's
     /// grad_outputs), of f's output shape; when not given, normal random numbers drawn with
     /// `seed`.
@@ -165,12 +170,12 @@ void central_difference(xt::xarray<double>& column, C& x, std::size_t k, double 
 } // namespace detail
 
 /// Checks the first derivatives of f at the point, like torch.autograd.gradcheck: the Jacobian
-/// by reverse mode (jacrev) and by forward mode (jacfwd), element by element, against central
-/// finite differences, all in double (the point is converted to double). f takes one xtad
-/// expression per tensor in at(...) and returns an expression; it is called anew for every
-/// finite difference. Returns the result; throws xtad::error with its message on a mismatch
-/// if options.raise_exception (the default).
-template <class F, class... X>
+/// by reverse mode (jacrev) and by forward mode (jacfwd), or by the one of them that M names,
+/// element by element, against central finite differences, all in double (the point is
+/// converted to double). f takes one xtad expression per tensor in at(...) and returns an
+/// expression; it is called anew for every finite difference. Returns the result; throws
+/// xtad::error with its message on a mismatch if options.raise_exception (the default).
+template <ad_modes M = ad_modes::both, class F, class... X>
 gradcheck_result gradcheck(F const& f, at_t<X...> const& p, gradcheck_options const& o = {}) {
     static_assert(detail::real_points<X...>,
                   "xtad::gradcheck compares in double: the point must be tensors of float or "
@@ -202,10 +207,10 @@ gradcheck_result gradcheck(F const& f, at_t<X...> const& p, gradcheck_options co
     auto const point = [&]<std::size_t... I>(std::index_sequence<I...>) {
         return at(std::get<I>(leaves).value()...);
     };
-    if (o.check_backward_ad) {
+    if constexpr (M != ad_modes::forward) {
         compare("reverse mode", detail::as_tuple(jacrev(f, point(idx))));
     }
-    if (o.check_forward_ad) {
+    if constexpr (M != ad_modes::reverse) {
         compare("forward mode", detail::as_tuple(jacfwd(f, point(idx))));
     }
     return tally.finish("Jacobian", false);
