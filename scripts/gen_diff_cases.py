@@ -551,9 +551,43 @@ def diff_leaves(n):
     return set().union(*[diff_leaves(k) for k in n.kids]) if n.kids else set()
 
 
-def draw_tree(rng, shapes, min_nodes, max_nodes):
-    """A tree of the inputs' shapes, in which every input is differentiated."""
-    for _ in range(500):
+def _const(n):
+    return n.op == "const"
+
+
+# Tree k of a run features op FEATURES[k % len(FEATURES)] (it is drawn until it has one), so that
+# any len(FEATURES) (59) consecutive trees cover every op and every way of writing it.
+FEATURES = [(f, lambda n, f=f: n.op == "un" and n.p["f"] == f) for f in UNARY_FUNCS + ["neg"]] + [
+    ("pow<N>", lambda n: n.op == "ipow" and n.p["n"] > 0),
+    ("pow<-N>", lambda n: n.op == "ipow" and n.p["n"] < 0),
+    ("pow(x, c)", lambda n: n.op == "pow" and _const(n.kids[1])),
+    ("pow(c, x)", lambda n: n.op == "pow" and _const(n.kids[0])),
+    ("pow(x, y)", lambda n: n.op == "pow" and not _const(n.kids[0]) and not _const(n.kids[1])),
+    ("clamp", lambda n: n.op == "clamp"),
+    ("atan2", lambda n: n.op == "atan2"),
+    ("maximum", lambda n: n.op == "maximum"),
+    ("minimum", lambda n: n.op == "minimum"),
+] + [("x %s y" % o, lambda n, o=o: n.op == "bin" and n.p["sym"] == o and not any(map(_const, n.kids)))
+     for o in "+-*/"] + [
+    ("x op c", lambda n: n.op == "bin" and _const(n.kids[1])),
+    ("c op x", lambda n: n.op == "bin" and _const(n.kids[0])),
+] + [("where(%s)" % o, lambda n, o=o: n.op == "where" and n.kids[0].p["sym"] == o) for o in CMP] + [
+    ("%s%s" % (f, a), lambda n, f=f, a=a: n.op == "red" and n.p["f"] == f
+     and (n.p["axes"] is None) == (a == ""))
+    for f in ("sum", "mean", "prod", "norm") for a in ("", "(axes)")] + [
+    ("x(i)", lambda n: n.op == "index" and n.kids[0].op == "leaf"),
+    ("index(e, i)", lambda n: n.op == "index" and n.kids[0].op != "leaf"),
+    ("reshape", lambda n: n.op == "reshape" and not n.p["flat"]),
+    ("flatten", lambda n: n.op == "reshape" and n.p["flat"]),
+    ("stack", lambda n: n.op == "stack"),
+    ("concatenate", lambda n: n.op == "concat"),
+]
+
+
+def draw_tree(rng, shapes, min_nodes, max_nodes, feature=None):
+    """A tree of the inputs' shapes, in which every input is differentiated (and which has the
+    featured op)."""
+    for _ in range(2000 if feature else 500):
         dr = Drawer(rng, shapes, max_nodes)
         roots = list(dict.fromkeys(shapes))
         all_b = shapes[0]
@@ -569,6 +603,8 @@ def draw_tree(rng, shapes, min_nodes, max_nodes):
         if diff_leaves(tree) != set(range(len(shapes))):
             continue
         if not min_nodes <= tree.count() <= max_nodes:
+            continue
+        if feature is not None and not any(feature[1](n) for n in tree.nodes()):
             continue
         return tree
     raise Retry
@@ -632,7 +668,8 @@ def make_case(case_seed, opts, tree=None, shapes=None, ones_seed=None):
         if tree is None:
             shp = rng.choice(SCENARIOS)
             try:
-                t = draw_tree(rng, shp, opts.min_nodes, opts.max_nodes)
+                t = draw_tree(rng, shp, opts.min_nodes, opts.max_nodes,
+                              FEATURES[case_seed % 1000000 % len(FEATURES)])
             except Retry:
                 continue
             ones = rng.random() < 0.5
@@ -909,7 +946,9 @@ def shrink(opts):
     last = {}
 
     def fails(c):
-        for jac, hess in zip(JAC_KINDS, HESS_ROUTES):
+        # The first tree is tried with every check; a smaller one only with the checks that
+        # failed, so that it fails the same way (and each try is one build).
+        for jac, hess in [last["checks"]] if "checks" in last else zip(JAC_KINDS, HESS_ROUTES):
             if hess == "reverse_over_reverse" and has_prod(c.tree):
                 hess = "forward_over_forward"
             ok, log = build.run_one("\n".join([
@@ -928,6 +967,7 @@ def shrink(opts):
     tree = c0.tree
     leaves = [Node("leaf", k=k, shape=s) for k, s in enumerate(c0.shapes)]
     changed = True
+    tried = set()
     while changed:
         changed = False
         for target in [n for n in tree.nodes() if n.op not in ("leaf", "const")]:
@@ -937,6 +977,9 @@ def shrink(opts):
                 cand = replace(tree, target, new)
                 if cand.op == "leaf" or diff_leaves(cand) != set(range(len(c0.shapes))):
                     continue
+                if cpp_nested(cand) in tried:
+                    continue
+                tried.add(cpp_nested(cand))
                 c = make_case(opts.shrink, opts, tree=cand, shapes=c0.shapes, ones_seed=c0.ones_seed)
                 if c is None:
                     continue
@@ -957,12 +1000,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=1, help="case seeds are 1000000 * seed + index")
-    ap.add_argument("--count", type=int, default=56, help="trees")
-    ap.add_argument("--points", type=int, default=18, help="points per tree")
-    ap.add_argument("--per-tu", type=int, default=14, help="trees per translation unit")
+    ap.add_argument("--count", type=int, default=60, help="trees")
+    ap.add_argument("--points", type=int, default=17, help="points per tree")
+    ap.add_argument("--per-tu", type=int, default=15, help="trees per translation unit")
     ap.add_argument("--out", default=str(REPO / "test" / "diff"))
-    ap.add_argument("--jac-every", type=int, default=8, help="Jacobians on every k-th tree (0: none)")
-    ap.add_argument("--hess-every", type=int, default=8, help="Hessian on every k-th tree (0: none)")
+    ap.add_argument("--jac-every", type=int, default=10, help="Jacobians on every k-th tree (0: none)")
+    ap.add_argument("--hess-every", type=int, default=10, help="Hessian on every k-th tree (0: none)")
     ap.add_argument("--min-nodes", type=int, default=2, help="inner nodes per tree, at least")
     ap.add_argument("--max-nodes", type=int, default=4, help="inner nodes per tree, at most")
     ap.add_argument("--no-chain", action="store_true", help="omit the chained form")

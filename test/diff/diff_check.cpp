@@ -70,11 +70,13 @@ void check(info const& c, char const* what, xt::xarray<double> const& got, ref c
             ++i;
         }
     }
-    CHECK_MESSAGE(msg.empty(), "case " << c.seed << ", point " << c.point << ": " << c.expr
-                                       << "\n  " << what << ": " << msg
-                                       << "\n  shrink: /usr/bin/python3 scripts/gen_diff_cases.py "
-                                          "--shrink "
-                                       << c.seed << " " << c.options);
+    if (!msg.empty()) {
+        msg = "case " + std::to_string(c.seed) + ", point " + std::to_string(c.point) + ": "
+              + c.expr + "\n  " + what + ": " + msg
+              + "\n  shrink: /usr/bin/python3 scripts/gen_diff_cases.py --shrink "
+              + std::to_string(c.seed) + " " + c.options;
+    }
+    CHECK_MESSAGE(msg.empty(), msg);
 }
 
 } // namespace diff
