@@ -9,8 +9,7 @@
 // Trees marked [J] also check the Jacobian wrt every input at every point (jacrev, jacfwd or
 // jacobian, in turn from tree to tree), trees marked [H] the Hessian of sum(tree) wrt x0
 // (xtad::hessian by the forward-over-reverse, reverse-over-reverse and forward-over-forward
-// routes, in turn; forward over forward instead of reverse over reverse for a tree with prod,
-// whose derivative xtad cannot differentiate in reverse mode again).
+// routes, in turn).
 #include "diff_check.hpp"
 
 #include <doctest/doctest.h>

@@ -3,11 +3,13 @@
 
 #include "xtad/ops/power.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <initializer_list>
 #include <limits>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -75,6 +77,100 @@ struct mean_op {
     }
 };
 
+namespace detail {
+
+/// prod_others of a tensor of numbers (see prod_others_op).
+template <class V>
+xt::xarray<V> prod_others_of(xt::xarray<V> const& v, axes_t const& axes) {
+    shape_t const kept = kept_shape(to_shape(v.shape()), axes);
+    // Lambdas rather than xt::where, which selects only arithmetic types (not duals).
+    xt::xarray<V> const nonzero =
+        xt::make_lambda_xfunction([](V const& a) { return a == V(0) ? V(1) : a; }, v);
+    xt::xarray<V> nz_prod = reduce_with<V>(
+        nonzero, axes, [](auto&&... a) { return xt::prod(a...); }, V(1));
+    xt::xarray<std::size_t> zeros = reduce_with<std::size_t>(
+        xt::cast<std::size_t>(xt::equal(v, V(0))), axes, [](auto&&... a) { return xt::sum(a...); },
+        0);
+    // NaN and the infinities, the elements for which a - a is not 0 (this works for duals).
+    auto const nonfinite = [](V const& a) -> std::size_t { return a - a != a - a; };
+    xt::xarray<std::size_t> nonfinites = reduce_with<std::size_t>(
+        xt::make_lambda_xfunction(nonfinite, v), axes, [](auto&&... a) { return xt::sum(a...); },
+        0);
+    nz_prod.reshape(kept);
+    zeros.reshape(kept);
+    nonfinites.reshape(kept);
+    // No zero in the slice: prod / x_i. One zero: the product of the others at the zero;
+    // elsewhere 0 times a product of the others, so NaN if one of them is NaN or infinite,
+    // as torch. More zeros: 0 everywhere, as torch.
+    return xt::make_lambda_xfunction(
+        [nonfinite](std::size_t z, std::size_t nf, V const& a, V const& p, V const& nz) {
+            if (z == 0) {
+                return V(p / nz);
+            }
+            if (z > 1) {
+                return V(0);
+            }
+            if (a == V(0)) {
+                return p;
+            }
+            return nf > nonfinite(a) ? V(std::numeric_limits<double>::quiet_NaN()) : V(0);
+        },
+        zeros, nonfinites, v, nz_prod, nonzero);
+}
+
+/// The adjoint of prod_others at x for the seed g (see prod_others_vjp_op).
+template <class V>
+xt::xarray<V> prod_others_vjp_of(xt::xarray<V> const& x, xt::xarray<V> const& g,
+                                 axes_t const& axes) {
+    shape_t const kept = kept_shape(to_shape(x.shape()), axes);
+    auto const zero = [](V const& a) { return a == V(0); };
+    auto const slice_sum = [&](auto&& e) {
+        xt::xarray<V> r = reduce_with<V>(
+            std::forward<decltype(e)>(e), axes, [](auto&&... a) { return xt::sum(a...); }, V(0));
+        r.reshape(kept);
+        return r;
+    };
+    // Per slice: q the product of its nonzero elements, n its number of zeros, S the sum of
+    // g_i / x_i over its nonzero elements, gz the sum of g over its zeros.
+    xt::xarray<V> q = reduce_with<V>(
+        xt::make_lambda_xfunction([&](V const& a) { return zero(a) ? V(1) : a; }, x), axes,
+        [](auto&&... a) { return xt::prod(a...); }, V(1));
+    q.reshape(kept);
+    xt::xarray<std::size_t> n = reduce_with<std::size_t>(
+        xt::make_lambda_xfunction([&](V const& a) -> std::size_t { return zero(a); }, x), axes,
+        [](auto&&... a) { return xt::sum(a...); }, 0);
+    n.reshape(kept);
+    xt::xarray<V> const S = slice_sum(xt::make_lambda_xfunction(
+        [&](V const& a, V const& gi) { return zero(a) ? V(0) : V(gi / a); }, x, g));
+    xt::xarray<V> const gz = slice_sum(xt::make_lambda_xfunction(
+        [&](V const& a, V const& gi) { return zero(a) ? gi : V(0); }, x, g));
+    // No zero: (q / x_j) (S - g_j / x_j). One zero: at it, q S; elsewhere g_zero q / x_j.
+    // Two zeros: at each, the other's g times q; elsewhere 0. More: 0.
+    return xt::make_lambda_xfunction(
+        [&](std::size_t nz, V const& a, V const& gi, V const& qs, V const& Ss, V const& gzs) {
+            switch (nz) {
+            case 0:
+                return V(qs / a * (Ss - gi / a));
+            case 1:
+                return zero(a) ? V(qs * Ss) : V(gzs * qs / a);
+            case 2:
+                return zero(a) ? V((gzs - gi) * qs) : V(0);
+            default:
+                return V(0);
+            }
+        },
+        n, x, g, q, S, gz);
+}
+
+/// A dual number (forward/dual.hpp), recognised by its members: a value and N tangents.
+template <class V>
+concept dual_like = requires(V const& a) {
+    a.val;
+    a.eps;
+};
+
+} // namespace detail
+
 /// For each element, the product of the other elements of its reduced slice: the derivative of
 /// prod, computed without dividing by the element, so that zeros are exact.
 struct prod_others_op {
@@ -85,50 +181,71 @@ struct prod_others_op {
     template <class V, class X>
     static xt::xarray<V> compute(X&& x, axes_t const& axes) {
         xt::xarray<V> const v = std::forward<X>(x);
-        shape_t const kept = detail::kept_shape(detail::to_shape(v.shape()), axes);
-        // Lambdas rather than xt::where, which selects only arithmetic types (not duals).
-        xt::xarray<V> const nonzero =
-            xt::make_lambda_xfunction([](V const& a) { return a == V(0) ? V(1) : a; }, v);
-        xt::xarray<V> nz_prod = detail::reduce_with<V>(
-            nonzero, axes, [](auto&&... a) { return xt::prod(a...); }, V(1));
-        xt::xarray<std::size_t> zeros = detail::reduce_with<std::size_t>(
-            xt::cast<std::size_t>(xt::equal(v, V(0))), axes,
-            [](auto&&... a) { return xt::sum(a...); }, 0);
-        // NaN and the infinities, the elements for which a - a is not 0 (this works for duals).
-        auto const nonfinite = [](V const& a) -> std::size_t { return a - a != a - a; };
-        xt::xarray<std::size_t> nonfinites = detail::reduce_with<std::size_t>(
-            xt::make_lambda_xfunction(nonfinite, v), axes,
-            [](auto&&... a) { return xt::sum(a...); }, 0);
-        nz_prod.reshape(kept);
-        zeros.reshape(kept);
-        nonfinites.reshape(kept);
-        // No zero in the slice: prod / x_i. One zero: the product of the others at the zero;
-        // elsewhere 0 times a product of the others, so NaN if one of them is NaN or infinite,
-        // as torch. More zeros: 0 everywhere, as torch.
-        return xt::make_lambda_xfunction(
-            [nonfinite](std::size_t z, std::size_t nf, V const& a, V const& p, V const& nz) {
-                if (z == 0) {
-                    return V(p / nz);
+        if constexpr (detail::dual_like<V>) {
+            // The tangents are the adjoint of prod_others along them: a zero whose tangent is not
+            // zero is not a zero of the tangents, which the comparisons on values above miss.
+            // (Exact at zeros for one level of duals: forward over reverse.)
+            using W = typename V::value_type;
+            xt::xarray<W> const vals =
+                xt::make_lambda_xfunction([](V const& a) { return a.val; }, v);
+            xt::xarray<W> const p = compute<W>(vals, axes);
+            xt::xarray<V> out(v.shape());
+            for (std::size_t i = 0; i < p.size(); ++i) {
+                out.flat(i).val = p.flat(i);
+            }
+            for (std::size_t k = 0; k < std::tuple_size_v<decltype(V::eps)>; ++k) {
+                xt::xarray<W> const t =
+                    xt::make_lambda_xfunction([k](V const& a) { return a.eps[k]; }, v);
+                xt::xarray<W> const dk = detail::prod_others_vjp_of<W>(vals, t, axes);
+                for (std::size_t i = 0; i < dk.size(); ++i) {
+                    out.flat(i).eps[k] = dk.flat(i);
                 }
-                if (z > 1) {
-                    return V(0);
-                }
-                if (a == V(0)) {
-                    return p;
-                }
-                return nf > nonfinite(a) ? V(std::numeric_limits<double>::quiet_NaN()) : V(0);
-            },
-            zeros, nonfinites, v, nz_prod, nonzero);
+            }
+            return out;
+        } else {
+            return detail::prod_others_of<V>(v, axes);
+        }
+    }
+    // Its result has its argument's shape, so the adjoint pass hands vjp the seed as it is
+    // (not expanded as a reduction's).
+    static constexpr bool keeps_shape = true;
+    // v_j = sum_i g_i d(prod_others_i)/dx_j = sum_{i != j} g_i prod_{k != i, j} x_k: the adjoint
+    // of g and x stacked, computed by prod_others_vjp_op.
+    template <class G, class Node>
+    static auto vjp(G const& g, Node const& node);
+};
+
+/// The adjoint of prod_others: given x and g stacked along a new first axis, for each element j
+/// of x, the sum over the other elements i of its slice of g_i times the product of the elements
+/// other than i and j. Exact at zeros (one, two or more in a slice) without dividing by one. Its
+/// own derivative (a third derivative of prod by reverse mode alone) is not implemented.
+struct prod_others_vjp_op {
+    static constexpr std::string_view name = "prod_others_vjp";
+    static constexpr std::string_view grad_fn_all = "";
+    static constexpr std::string_view grad_fn_axes = "";
+    static shape_t result_shape(shape_t const& in, axes_t const&) {
+        return shape_t(in.begin() + 1, in.end());
+    }
+    template <class V, class X>
+    static xt::xarray<V> compute(X&& stacked, axes_t const& axes) {
+        xt::xarray<V> const s = std::forward<X>(stacked);
+        return detail::prod_others_vjp_of<V>(xt::view(s, 0), xt::view(s, 1), axes);
     }
     template <class G, class Node>
     static auto vjp(G const&, Node const&) {
         static_assert(detail::always_false<G>,
-                      "xtad::derivative: the derivative of prod's derivative (reverse over "
-                      "reverse) is not implemented; take second derivatives of prod with "
-                      "xtad::hessian or xtad::hvp (forward over reverse)");
+                      "xtad::derivative: a third derivative of prod by reverse mode alone is not "
+                      "implemented; take the last derivative with xtad::hessian, xtad::hvp or "
+                      "dual numbers (forward mode)");
         return zero_t{};
     }
 };
+
+template <class G, class Node>
+auto prod_others_op::vjp(G const& g, Node const& node) {
+    using X = decltype(node.arg);
+    return reduce<prod_others_vjp_op, stack_node<X, G>>{stack_node<X, G>{{node.arg, g}}, node.axes};
+}
 
 /// The product over all elements or over axes (torch.prod); its gradient is exact at zeros.
 struct prod_op {

@@ -167,9 +167,13 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
         using Op = typename E::op_type;
         auto const seed = mask(g);
         fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
-        expand<std::remove_cvref_t<decltype(g_out)>> const g_in{g_out,
-                                                                kept_shape(e.arg.shape(), e.axes)};
-        return boundary_part<N, V>(e.arg, Op::vjp(g_in, e), e.arg.shape(), s.leaf);
+        if constexpr (requires { Op::keeps_shape; }) {
+            return boundary_part<N, V>(e.arg, Op::vjp(g_out, e), e.arg.shape(), s.leaf);
+        } else {
+            expand<std::remove_cvref_t<decltype(g_out)>> const g_in{
+                g_out, kept_shape(e.arg.shape(), e.axes)};
+            return boundary_part<N, V>(e.arg, Op::vjp(g_in, e), e.arg.shape(), s.leaf);
+        }
     } else if constexpr (requires { e.args; }) {
         // A stack is a boundary too: its adjoint is materialised on its shape, and entry k of it
         // is the adjoint of expression k.
