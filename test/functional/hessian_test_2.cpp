@@ -102,3 +102,28 @@ TEST_CASE("hvp with a vector of the wrong shape throws, naming both shapes") {
         CHECK_MESSAGE(msg.find("(4,)") != std::string::npos, msg);
     }
 }
+
+TEST_CASE("the Jacobian of a gradient is the Hessian: jacfwd, jacrev and jacobian of derivative") {
+    // The gradient as a function, written as a user would: derivative() of a temporary tree.
+    // jacfwd runs it on dual numbers (forward over reverse), jacrev differentiates the
+    // derivative's tree again (reverse over reverse).
+    auto const f = [](auto const& x) { return sum(pow<2>(x) * sin(x)) + prod(x) * x(0); };
+    auto const gradient = [&](auto const& x) { return derivative(f(x), wrt(x)); };
+    xt::xarray<double> const x0 = {0.5, -1.25, 2., 0.};
+    xt::xarray<double> const h = hessian(f, at(x0));
+    // x^2 sin x on the diagonal; prod(x) x0 = x0^2 x1 x2 x3 is 0 in every second derivative but
+    // those in x0 and x3 (x3 = 0 is the zero of the products): 2 x0 x1 x2 at (0, 3),
+    // x0^2 x2 at (1, 3) and x0^2 x1 at (2, 3).
+    xt::xarray<double> want = xt::zeros<double>({4, 4});
+    for (std::size_t i = 0; i < 4; ++i) {
+        double const x = x0(i);
+        want(i, i) = 2 * std::sin(x) + 4 * x * std::cos(x) - x * x * std::sin(x);
+    }
+    want(0, 3) = want(3, 0) = 2 * x0(0) * x0(1) * x0(2);
+    want(1, 3) = want(3, 1) = x0(0) * x0(0) * x0(2);
+    want(2, 3) = want(3, 2) = x0(0) * x0(0) * x0(1);
+    check_close(h, want, 1e-14, "hessian");
+    check_close(jacfwd(gradient, at(x0)), want, 1e-14, "jacfwd of the gradient");
+    check_close(jacrev(gradient, at(x0)), want, 1e-14, "jacrev of the gradient");
+    check_close(jacobian(gradient, at(x0)), want, 1e-14, "jacobian of the gradient");
+}

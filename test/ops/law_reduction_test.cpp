@@ -1,4 +1,4 @@
-// The reductions through the shared law checker, over all elements and over axes.
+// The reductions through the shared law checker, over all elements and over axes, to second order.
 #include "support/law.hpp"
 
 #include <xtad/ops.hpp>

@@ -1,9 +1,14 @@
 // The shared law checker: xtad's reverse-mode gradient equals central finite differences, for
-// one op at random points of its domain, in double and in float, on plain and broadcast shapes.
+// one op at random points of its domain, in double and in float, on plain and broadcast shapes;
+// forward mode agrees with it; and, in double, the second derivatives by forward over forward,
+// forward over reverse and reverse over reverse agree with each other and with finite
+// differences of the gradient.
 #pragma once
 
 #include <xtad/eval/build.hpp>
 #include <xtad/forward/dual.hpp>
+#include <xtad/functional/gradcheck.hpp>
+#include <xtad/reverse/derivative.hpp>
 #include <xtad/reverse/grad.hpp>
 
 #include <doctest/doctest.h>
@@ -52,24 +57,17 @@ inline bool close(double got, double want, double tol) {
     return std::abs(got - want) <= tol * (1 + std::abs(want));
 }
 
-inline constexpr xtad::fixed_string<2> arg_name[] = {"x", "y", "z"};
+/// The leaves are named as gradcheck and the Jacobian transforms name theirs (x0, x1, ...), so
+/// that the trees built here and there are the same types, compiled once.
+inline constexpr auto const& arg_name = xtad::detail::input_name;
 
-/// Leaves named x, y, z holding the given values, converted to T.
+/// Leaves named x0, x1, ... holding the given values, converted to T.
 template <class T, class... X, std::size_t... I>
 auto make_leaves(std::index_sequence<I...>, X const&... x) {
     return std::make_tuple(xtad::var<arg_name[I]>(xt::xarray<T>(xt::cast<T>(x)))...);
 }
 
-/// The double inside a (possibly nested) dual's outermost tangent k.
-template <class D>
-double tangent(D const& d, std::size_t k) {
-    if constexpr (std::is_same_v<typename D::value_type, double>) {
-        return d.eps[k];
-    } else {
-        return d.eps[k].val;
-    }
-}
-
+/// Sets the outermost tangent k of a (possibly nested) dual to v.
 template <class D>
 void set_tangent(D& d, std::size_t k, double v) {
     if constexpr (std::is_same_v<typename D::value_type, double>) {
@@ -79,49 +77,202 @@ void set_tangent(D& d, std::size_t k, double v) {
     }
 }
 
-/// Forward mode agrees with reverse mode: f evaluated on dual numbers D, with random tangents
-/// v on every argument, gives seed . (J v) = sum over arguments of (reverse gradient) . v, for
-/// each of D's tangents.
-template <class D, class F, class G, class... X0>
-void check_forward(std::string const& what, F const& f, xt::xarray<double> const& seed,
-                   G const& grads, X0 const&... x0) {
-    constexpr auto idx = std::index_sequence_for<X0...>{};
-    std::mt19937 rng(13);
+/// Random numbers of the shape of x.
+inline xt::xarray<double> normal_like(xt::xarray<double> const& x, std::mt19937& rng) {
     std::normal_distribution<double> n01;
+    xt::xarray<double> r(x.shape());
+    for (auto& v : r) {
+        v = n01(rng);
+    }
+    return r;
+}
+
+/// Leaves of dual numbers D at the points x0, with the direction `dir` as the (outermost)
+/// tangent.
+template <class D, class... X0, std::size_t... I>
+auto directed_leaves(std::index_sequence<I...>, std::vector<xt::xarray<double>> const& dir,
+                     X0 const&... x0) {
     std::vector<xt::xarray<D>> pts{xt::xarray<D>(xt::cast<D>(xt::xarray<double>(x0)))...};
-    std::vector<double> expected(D::size, 0.0);
-    std::size_t arg = 0;
-    auto direction = [&](auto const& g) {
-        for (std::size_t i = 0; i < pts[arg].size(); ++i) {
-            for (std::size_t k = 0; k < D::size; ++k) {
-                double const v = n01(rng);
-                set_tangent(pts[arg].flat(i), k, v);
-                expected[k] += static_cast<double>(g.flat(i)) * v;
+    for (std::size_t a = 0; a < pts.size(); ++a) {
+        for (std::size_t i = 0; i < pts[a].size(); ++i) {
+            set_tangent(pts[a].flat(i), 0, dir[a].flat(i));
+        }
+    }
+    return std::make_tuple(xtad::var<arg_name[I]>(std::move(pts[I]))...);
+}
+
+/// Forward mode and second derivatives in double: with w the seed, u and v random directions, J
+/// the Jacobian of f and H the Hessian of sum(w * f) in all arguments together, w.J.u and w.J.v by
+/// forward mode on dual<dual<double>> (outer and inner level) equal the reverse gradient `grads`
+/// dotted with u and v; and u.H.v by
+///   forward over forward (f on dual<dual<double>>, v the inner tangents, u the outer ones),
+///   forward over reverse (the gradient on dual<double> leaves with tangents v: H.v),
+///   reverse over reverse (xtad::derivative, then grad of it seeded by u: u.H),
+/// agree with each other to rounding, and with central differences of the gradient along v;
+/// and gradgradcheck compares every second derivative by forward over reverse with finite
+/// differences.
+template <class F, class G, class... X0>
+void check_second(std::string const& what, F const& f, xt::xarray<double> const& seed,
+                  G const& grads, X0 const&... x0) {
+    constexpr auto idx = std::index_sequence_for<X0...>{};
+    INFO(what << ": second derivatives");
+    xtad::gradcheck_options o;
+    o.atol = o.rtol = 1e-6;
+    o.raise_exception = false;
+    o.grad_outputs = seed;
+    auto const gg = xtad::gradgradcheck(f, xtad::at(x0...), o);
+    CHECK_MESSAGE(gg.ok, gg.message);
+
+    std::mt19937 rng(17);
+    std::vector<xt::xarray<double>> const u{normal_like(x0, rng)...};
+    std::vector<xt::xarray<double>> const v{normal_like(x0, rng)...};
+    auto dot = [](std::vector<xt::xarray<double>> const& a, auto const& ts, auto part) {
+        double r = 0;
+        std::size_t arg = 0;
+        std::apply(
+            [&](auto const&... g) {
+                auto one = [&](auto const& gi) {
+                    for (std::size_t i = 0; i < gi.size(); ++i) {
+                        r += a[arg].flat(i) * part(gi.flat(i));
+                    }
+                    ++arg;
+                };
+                (one(g), ...);
+            },
+            ts);
+        return r;
+    };
+    auto plain = [](double x) { return x; };
+
+    // Forward over forward.
+    using DD = xtad::dual<xtad::dual<double, 1>, 1>;
+    auto fof_leaves = directed_leaves<DD>(idx, u, x0...);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        std::size_t arg = 0;
+        auto inner = [&](auto& leaf) {
+            for (std::size_t i = 0; i < leaf.value().size(); ++i) {
+                leaf.value().flat(i).val.eps[0] = v[arg].flat(i);
             }
+            ++arg;
+        };
+        (inner(std::get<I>(fof_leaves)), ...);
+    }
+    (idx);
+    xt::xarray<DD> const y2 =
+        std::apply([&](auto const&... l) { return xtad::eval(f(l...)); }, fof_leaves);
+    double fof = 0;
+    double along_u = 0;
+    double along_v = 0;
+    for (std::size_t i = 0; i < y2.size(); ++i) {
+        fof += seed.flat(i) * y2.flat(i).eps[0].eps[0];
+        along_u += seed.flat(i) * y2.flat(i).eps[0].val;
+        along_v += seed.flat(i) * y2.flat(i).val.eps[0];
+    }
+    // Both levels at first order: seed.(J u) and seed.(J v) are the reverse gradient dotted with
+    // u and v. (This is the first-order forward check on dual<double> numbers too: the inner
+    // level is one.)
+    CHECK_MESSAGE(close(along_u, dot(u, grads, plain), 1e-9),
+                  "forward (outer level) " << along_u << ", reverse " << dot(u, grads, plain));
+    CHECK_MESSAGE(close(along_v, dot(v, grads, plain), 1e-9),
+                  "forward (inner level) " << along_v << ", reverse " << dot(v, grads, plain));
+
+    // Forward over reverse, on the duals gradgradcheck uses (the same tree types).
+    using D = xtad::dual<double, 1, xtad::call_tag<F, double>>;
+    auto const for_leaves = directed_leaves<D>(idx, v, x0...);
+    xt::xarray<D> const seed_d = xt::cast<D>(seed);
+    auto const hv = std::apply(
+        [&](auto const&... l) {
+            return xtad::detail::grad_impl(xtad::detail::call_checked(f, l...), xtad::wrt(l...),
+                                           seed_d);
+        },
+        for_leaves);
+    double const fwd_rev = dot(u, hv, [](D const& d) { return d.eps[0]; });
+
+    // Central differences of the gradient along v.
+    double const h = 1e-6;
+    auto gradient_at = [&](double t) {
+        auto shifted = [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return make_leaves<double>(idx, xt::xarray<double>(x0 + t * v[I])...);
+        }
+        (idx);
+        return std::apply(
+            [&](auto const&... l) {
+                return xtad::detail::grad_impl(xtad::detail::call_checked(f, l...), xtad::wrt(l...),
+                                               seed);
+            },
+            shifted);
+    };
+    double const fd = (dot(u, gradient_at(h), plain) - dot(u, gradient_at(-h), plain)) / (2 * h);
+
+    CHECK_MESSAGE(close(fof, fwd_rev, 1e-9),
+                  "forward over forward " << fof << ", forward over reverse " << fwd_rev);
+    CHECK_MESSAGE(close(fwd_rev, fd, 1e-6),
+                  "forward over reverse " << fwd_rev << ", finite differences " << fd);
+
+    // Reverse over reverse: derivative() is the gradient as an expression; grad of it seeded
+    // by u gives u.H.
+    auto const leaves = make_leaves<double>(idx, x0...);
+    std::apply(
+        [&](auto const&... l) {
+            auto const e = f(l...);
+            auto const firsts = xtad::detail::as_tuple(xtad::derivative(e, xtad::wrt(l...), seed));
+            double rev_rev = 0;
+            std::size_t arg = 0;
+            std::apply(
+                [&](auto const&... g) {
+                    auto one = [&](auto const& gi) {
+                        auto const uh =
+                            xtad::grad(gi, xtad::wrt(l...), u[arg++], xtad::allow_unused);
+                        rev_rev += dot(v, uh, plain);
+                    };
+                    (one(g), ...);
+                },
+                firsts);
+            CHECK_MESSAGE(close(rev_rev, fwd_rev, 1e-9), "reverse over reverse "
+                                                             << rev_rev << ", forward over reverse "
+                                                             << fwd_rev);
+        },
+        leaves);
+}
+
+/// The gradient in float against central differences in double.
+template <class F, class G, class... X0>
+void check_float(std::string const& what, F const& f, xt::xarray<double> const& seed,
+                 G const& grads, X0 const&... x0) {
+    constexpr auto idx = std::index_sequence_for<X0...>{};
+    std::vector<xt::xarray<double>> pts{xt::xarray<double>(x0)...};
+    std::size_t arg = 0;
+    auto check_arg = [&](auto const& g) {
+        REQUIRE(g.size() == pts[arg].size());
+        for (std::size_t i = 0; i < pts[arg].size(); ++i) {
+            double const xi = pts[arg].flat(i);
+            double const step = 1e-6 * std::max(1.0, std::abs(xi));
+            auto value_at = [&](double val) {
+                pts[arg].flat(i) = val;
+                auto const dl = [&]<std::size_t... I>(std::index_sequence<I...>) {
+                    return make_leaves<double>(idx, pts[I]...);
+                }
+                (idx);
+                auto const y =
+                    std::apply([&](auto const&... l) { return xtad::eval(f(l...)); }, dl);
+                return xt::sum(seed * y)();
+            };
+            double const fd = (value_at(xi + step) - value_at(xi - step)) / (2 * step);
+            pts[arg].flat(i) = xi;
+            double const got = static_cast<double>(g.flat(i));
+            INFO(what << ": argument " << arg << ", element " << i << " at " << xi);
+            CHECK_MESSAGE(close(got, fd, rel_tol<float>),
+                          "grad " << got << ", finite differences " << fd);
         }
         ++arg;
     };
-    std::apply([&](auto const&... g) { (direction(g), ...); }, grads);
-    auto const leaves = [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return std::make_tuple(xtad::var<arg_name[I]>(pts[I])...);
-    }
-    (idx);
-    xt::xarray<D> const y =
-        std::apply([&](auto const&... l) { return xtad::eval(f(l...)); }, leaves);
-    REQUIRE(y.size() == seed.size());
-    for (std::size_t k = 0; k < D::size; ++k) {
-        double got = 0;
-        for (std::size_t i = 0; i < y.size(); ++i) {
-            got += seed.flat(i) * tangent(y.flat(i), k);
-        }
-        INFO(what << ": tangent " << k);
-        CHECK_MESSAGE(close(got, expected[k], 1e-9),
-                      "forward " << got << ", reverse " << expected[k]);
-    }
+    std::apply([&](auto const&... g) { (check_arg(g), ...); }, grads);
 }
 
 /// Checks the gradient of `f` with respect to each of its arguments at the points `x0...`:
-/// xtad's grad in T, with a random seed, against central differences of sum(seed * f) in double.
+/// xtad's grad in T, with a random seed, against central differences of sum(seed * f) in double
+/// (in double by gradcheck, the whole Jacobian); forward mode against it; second derivatives in
+/// double.
 template <class T, class F, class... X0>
 void check_at(std::string const& what, F const& f, X0 const&... x0) {
     constexpr auto idx = std::index_sequence_for<X0...>{};
@@ -137,40 +288,19 @@ void check_at(std::string const& what, F const& f, X0 const&... x0) {
     auto const grads = std::apply(
         [&](auto const&... l) { return xtad::grad(e, xtad::wrt(l...), seed_t); }, leaves);
 
-    std::vector<xt::xarray<double>> pts{xt::xarray<double>(x0)...};
-    std::size_t arg = 0;
-    auto check_arg = [&](auto const& g) {
-        REQUIRE(g.size() == pts[arg].size());
-        for (std::size_t i = 0; i < pts[arg].size(); ++i) {
-            double const xi = pts[arg].flat(i);
-            double const step = 1e-6 * std::max(1.0, std::abs(xi));
-            auto value_at = [&](double v) {
-                pts[arg].flat(i) = v;
-                auto const dl = [&]<std::size_t... I>(std::index_sequence<I...>) {
-                    return make_leaves<double>(idx, pts[I]...);
-                }
-                (idx);
-                auto const y =
-                    std::apply([&](auto const&... l) { return xtad::eval(f(l...)); }, dl);
-                return xt::sum(seed * y)();
-            };
-            double const fd = (value_at(xi + step) - value_at(xi - step)) / (2 * step);
-            pts[arg].flat(i) = xi;
-            double const got = static_cast<double>(g.flat(i));
-            INFO(what << ": argument " << arg << ", element " << i << " at " << xi);
-            CHECK_MESSAGE(close(got, fd, rel_tol<T>),
-                          "grad " << got << ", finite differences " << fd);
-        }
-        ++arg;
-    };
-    std::apply([&](auto const&... g) { (check_arg(g), ...); }, grads);
     if constexpr (std::is_same_v<T, double>) {
-        check_forward<xtad::dual<double, 1>>(what + " forward dual<double, 1>", f, seed, grads,
-                                             x0...);
-        check_forward<xtad::dual<double, 4>>(what + " forward dual<double, 4>", f, seed, grads,
-                                             x0...);
-        check_forward<xtad::dual<xtad::dual<double, 1>, 1>>(what + " forward dual<dual<double>>", f,
-                                                            seed, grads, x0...);
+        // Forward mode is checked against this gradient below, not by gradcheck: its jacfwd
+        // would compile f on two more dual types.
+        xtad::gradcheck_options o;
+        o.atol = o.rtol = rel_tol<double>;
+        o.raise_exception = false;
+        auto const r = xtad::gradcheck<xtad::ad_modes::reverse>(f, xtad::at(x0...), o);
+        INFO(what);
+        CHECK_MESSAGE(r.ok, r.message);
+        // Forward mode, both levels of dual<dual<double>>, and the second derivatives.
+        check_second(what, f, seed, grads, x0...);
+    } else {
+        check_float(what, f, seed, grads, x0...);
     }
 }
 
