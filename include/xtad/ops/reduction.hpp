@@ -79,33 +79,49 @@ struct mean_op {
 
 namespace detail {
 
+/// Per reduced slice of x (on the kept shape): the product of its nonzero elements and its
+/// number of zeros. prod's derivatives of every order are written with these, never by dividing
+/// by an element that may be 0.
+template <class V>
+struct zero_split {
+    xt::xarray<V> nonzero_prod;
+    xt::xarray<std::size_t> zeros;
+};
+
+template <class V>
+zero_split<V> split_zeros(xt::xarray<V> const& x, axes_t const& axes) {
+    shape_t const kept = kept_shape(to_shape(x.shape()), axes);
+    // Lambdas rather than xt::where, which selects only arithmetic types (not duals).
+    zero_split<V> r{
+        reduce_with<V>(
+            xt::make_lambda_xfunction([](V const& a) { return a == V(0) ? V(1) : a; }, x), axes,
+            [](auto&&... a) { return xt::prod(a...); }, V(1)),
+        reduce_with<std::size_t>(
+            xt::make_lambda_xfunction([](V const& a) -> std::size_t { return a == V(0); }, x), axes,
+            [](auto&&... a) { return xt::sum(a...); }, 0)};
+    r.nonzero_prod.reshape(kept);
+    r.zeros.reshape(kept);
+    return r;
+}
+
 /// prod_others of a tensor of numbers (see prod_others_op).
 template <class V>
 xt::xarray<V> prod_others_of(xt::xarray<V> const& v, axes_t const& axes) {
-    shape_t const kept = kept_shape(to_shape(v.shape()), axes);
-    // Lambdas rather than xt::where, which selects only arithmetic types (not duals).
-    xt::xarray<V> const nonzero =
-        xt::make_lambda_xfunction([](V const& a) { return a == V(0) ? V(1) : a; }, v);
-    xt::xarray<V> nz_prod = reduce_with<V>(
-        nonzero, axes, [](auto&&... a) { return xt::prod(a...); }, V(1));
-    xt::xarray<std::size_t> zeros = reduce_with<std::size_t>(
-        xt::cast<std::size_t>(xt::equal(v, V(0))), axes, [](auto&&... a) { return xt::sum(a...); },
-        0);
+    auto const [nz_prod, zeros] = split_zeros(v, axes);
     // NaN and the infinities, the elements for which a - a is not 0 (this works for duals).
     auto const nonfinite = [](V const& a) -> std::size_t { return a - a != a - a; };
     xt::xarray<std::size_t> nonfinites = reduce_with<std::size_t>(
         xt::make_lambda_xfunction(nonfinite, v), axes, [](auto&&... a) { return xt::sum(a...); },
         0);
-    nz_prod.reshape(kept);
-    zeros.reshape(kept);
-    nonfinites.reshape(kept);
-    // No zero in the slice: prod / x_i. One zero: the product of the others at the zero;
+    nonfinites.reshape(zeros.shape());
+    // No zero in the slice: prod / x_i (the product divided by the element, as torch, so that
+    // an infinite element gets inf/inf = NaN). One zero: the product of the others at the zero;
     // elsewhere 0 times a product of the others, so NaN if one of them is NaN or infinite,
     // as torch. More zeros: 0 everywhere, as torch.
     return xt::make_lambda_xfunction(
-        [nonfinite](std::size_t z, std::size_t nf, V const& a, V const& p, V const& nz) {
+        [nonfinite](std::size_t z, std::size_t nf, V const& a, V const& p) {
             if (z == 0) {
-                return V(p / nz);
+                return V(p / a);
             }
             if (z > 1) {
                 return V(0);
@@ -115,31 +131,23 @@ xt::xarray<V> prod_others_of(xt::xarray<V> const& v, axes_t const& axes) {
             }
             return nf > nonfinite(a) ? V(std::numeric_limits<double>::quiet_NaN()) : V(0);
         },
-        zeros, nonfinites, v, nz_prod, nonzero);
+        zeros, nonfinites, v, nz_prod);
 }
 
-/// The adjoint of prod_others at x for the seed g (see prod_others_vjp_op).
+/// The adjoint of prod_others at x for the seed g (see prod_others_vjp_op), given x's
+/// split_zeros.
 template <class V>
-xt::xarray<V> prod_others_vjp_of(xt::xarray<V> const& x, xt::xarray<V> const& g,
-                                 axes_t const& axes) {
-    shape_t const kept = kept_shape(to_shape(x.shape()), axes);
+xt::xarray<V> prod_others_vjp_of(xt::xarray<V> const& x, xt::xarray<V> const& g, axes_t const& axes,
+                                 zero_split<V> const& split) {
     auto const zero = [](V const& a) { return a == V(0); };
     auto const slice_sum = [&](auto&& e) {
         xt::xarray<V> r = reduce_with<V>(
             std::forward<decltype(e)>(e), axes, [](auto&&... a) { return xt::sum(a...); }, V(0));
-        r.reshape(kept);
+        r.reshape(split.zeros.shape());
         return r;
     };
-    // Per slice: q the product of its nonzero elements, n its number of zeros, S the sum of
-    // g_i / x_i over its nonzero elements, gz the sum of g over its zeros.
-    xt::xarray<V> q = reduce_with<V>(
-        xt::make_lambda_xfunction([&](V const& a) { return zero(a) ? V(1) : a; }, x), axes,
-        [](auto&&... a) { return xt::prod(a...); }, V(1));
-    q.reshape(kept);
-    xt::xarray<std::size_t> n = reduce_with<std::size_t>(
-        xt::make_lambda_xfunction([&](V const& a) -> std::size_t { return zero(a); }, x), axes,
-        [](auto&&... a) { return xt::sum(a...); }, 0);
-    n.reshape(kept);
+    // Per slice, besides q (the product of its nonzero elements) and its number of zeros: S the
+    // sum of g_i / x_i over its nonzero elements, gz the sum of g over its zeros.
     xt::xarray<V> const S = slice_sum(xt::make_lambda_xfunction(
         [&](V const& a, V const& gi) { return zero(a) ? V(0) : V(gi / a); }, x, g));
     xt::xarray<V> const gz = slice_sum(xt::make_lambda_xfunction(
@@ -159,7 +167,7 @@ xt::xarray<V> prod_others_vjp_of(xt::xarray<V> const& x, xt::xarray<V> const& g,
                 return V(0);
             }
         },
-        n, x, g, q, S, gz);
+        split.zeros, x, g, split.nonzero_prod, S, gz);
 }
 
 /// A dual number (forward/dual.hpp), recognised by its members: a value and N tangents.
@@ -193,10 +201,11 @@ struct prod_others_op {
             for (std::size_t i = 0; i < p.size(); ++i) {
                 out.flat(i).val = p.flat(i);
             }
+            auto const split = detail::split_zeros(vals, axes);
             for (std::size_t k = 0; k < std::tuple_size_v<decltype(V::eps)>; ++k) {
                 xt::xarray<W> const t =
                     xt::make_lambda_xfunction([k](V const& a) { return a.eps[k]; }, v);
-                xt::xarray<W> const dk = detail::prod_others_vjp_of<W>(vals, t, axes);
+                xt::xarray<W> const dk = detail::prod_others_vjp_of<W>(vals, t, axes, split);
                 for (std::size_t i = 0; i < dk.size(); ++i) {
                     out.flat(i).eps[k] = dk.flat(i);
                 }
@@ -229,7 +238,8 @@ struct prod_others_vjp_op {
     template <class V, class X>
     static xt::xarray<V> compute(X&& stacked, axes_t const& axes) {
         xt::xarray<V> const s = std::forward<X>(stacked);
-        return detail::prod_others_vjp_of<V>(xt::view(s, 0), xt::view(s, 1), axes);
+        xt::xarray<V> const x = xt::view(s, 0);
+        return detail::prod_others_vjp_of<V>(x, xt::view(s, 1), axes, detail::split_zeros(x, axes));
     }
     template <class G, class Node>
     static auto vjp(G const&, Node const&) {
