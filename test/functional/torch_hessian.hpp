@@ -9,6 +9,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/torch_refs.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -24,18 +26,8 @@
 
 namespace torch_hessians {
 
-/// A tensor as torch_hessians.inc writes it: shape and values in row-major order (0-d: shape {}).
-/// The .inc holds constant data only, which compiles far faster than std::vector initialisers.
-struct raw_tensor {
-    std::initializer_list<std::size_t> shape;
-    std::initializer_list<double> values;
-};
-
-/// A tensor under the name the torch source gives it.
-struct raw_named {
-    char const* name;
-    raw_tensor tensor;
-};
+using torch_refs::raw_named;
+using torch_refs::raw_tensor;
 
 /// One scalar function of x: its torch source and constants, the point x, the direction v, and
 /// torch's value, gradient, Hessian and H v.
@@ -57,33 +49,8 @@ struct raw_case {
 
 namespace torch_hessians {
 
-inline xt::xarray<double> to_xarray(raw_tensor const& t) {
-    auto a = xt::xarray<double>::from_shape(std::vector<std::size_t>(t.shape));
-    REQUIRE(a.size() == t.values.size());
-    std::copy(t.values.begin(), t.values.end(), a.begin());
-    return a;
-}
-
-/// A case's constants, by the names its torch source uses: `c["A"]`.
-class consts {
-public:
-    void add(std::string name, xt::xarray<double> value) {
-        names_.push_back(std::move(name));
-        values_.push_back(std::move(value));
-    }
-    xt::xarray<double> const& operator[](std::string_view name) const {
-        for (std::size_t i = 0; i < names_.size(); ++i) {
-            if (names_[i] == name) {
-                return values_[i];
-            }
-        }
-        throw std::invalid_argument("no constant named " + std::string(name));
-    }
-
-private:
-    std::vector<std::string> names_;
-    std::vector<xt::xarray<double>> values_;
-};
+using torch_refs::consts;
+using torch_refs::to_xarray;
 
 /// raw_case, as tensors.
 struct ref_case {
