@@ -20,6 +20,48 @@ struct is_real : std::is_floating_point<T> {};
 template <class T>
 concept Real = is_real<T>::value;
 
+/// The number type under a (possibly nested) dual: double for dual<dual<double>>, T itself for a
+/// number; xtad::dual specialises this in forward/. Constants of a tree take this type, so that
+/// forward mode knows at compile time that they carry no tangent.
+template <class T>
+struct primal {
+    using type = T;
+};
+template <class T>
+using primal_t = typename primal<T>::type;
+
+namespace detail {
+
+/// A dual number (forward/dual.hpp), recognised by its members: a value and N tangents.
+template <class V>
+concept dual_like = requires(V const& a) {
+    a.val;
+    a.eps;
+};
+
+/// Whether x is exactly zero at every level (a dual's `==` compares values only). Forward mode
+/// takes a tangent that is exactly zero for no tangent at all: its term is left out, whatever
+/// the partial it would be multiplied by (0 * inf and 0 * NaN contribute nothing), as reverse
+/// mode forms no adjoint for an operand that does not lead to a requested leaf.
+template <class T>
+constexpr bool is_null(T const& x) {
+    if constexpr (dual_like<T>) {
+        if (!is_null(x.val)) {
+            return false;
+        }
+        for (auto const& e : x.eps) {
+            if (!is_null(e)) {
+                return false;
+            }
+        }
+        return true;
+    } else {
+        return x == T(0);
+    }
+}
+
+} // namespace detail
+
 /// A named variable: owns its value and, once a backward pass has reached it, its gradient.
 /// The name is the leaf's identity inside a tree, known at compile time.
 template <fixed_string Name, auto Tag>

@@ -11,13 +11,29 @@ namespace xtad {
 
 namespace detail {
 
-/// The scalar rule of an op, as the functor of an xtensor function.
+/// Whether an element type is a dual number (forward/dual.hpp): real, but not a built-in float.
+template <class T>
+constexpr bool is_dual_element = is_real<T>::value && !std::is_floating_point_v<T>;
+
+template <class Op>
+constexpr bool is_mask_op = requires {
+    requires Op::is_mask;
+};
+
+/// The scalar rule of an op, as the functor of an xtensor function: its value on numbers; on
+/// dual numbers its forward rule (forward_apply, which forward/dual.hpp defines from the op's
+/// value and derivative rules; found by argument-dependent lookup), so that both modes take the
+/// same derivative at every point: ties, NaN and the ends of a domain included.
 template <class Op>
 struct scalar_fn {
     Op op;
     template <class... T>
     auto operator()(T const&... x) const {
-        return op.value(x...);
+        if constexpr (!is_mask_op<Op> && (is_dual_element<T> || ...)) {
+            return forward_apply(op, x...);
+        } else {
+            return op.value(x...);
+        }
     }
 };
 
@@ -30,11 +46,23 @@ struct select_fn {
     }
 };
 
+/// The value of `x` (a built expression, or a number where the node is a constant) as a new
+/// tensor of V.
+template <class V, class X>
+xt::xarray<V> materialise(X&& x) {
+    if constexpr (std::is_arithmetic_v<std::remove_cvref_t<X>>) {
+        return xt::xarray<V>(V(x));
+    } else {
+        return xt::xarray<V>(std::forward<X>(x));
+    }
+}
+
 } // namespace detail
 
-// `build<T>(e)` gives the xtensor expression that computes `e`, with scalar constants in type T
-// (the element type of the whole tree). Elementwise nodes become one nest of lazy xtensor
-// functions; leaves and materialised values enter it by reference.
+// `build<T>(e)` gives the xtensor expression that computes `e`, T being the element type of the
+// whole tree; scalar constants take T's number type (double for T = dual<double>): a constant has
+// no tangent, and forward mode knows it at compile time. Elementwise nodes become one nest of
+// lazy xtensor functions; leaves and materialised values enter it by reference.
 
 template <class T, fixed_string N, auto Tag>
 auto const& build(leaf<N, Tag> const& e) {
@@ -47,13 +75,13 @@ auto const& build(leaf_ref<L> const& e) {
 }
 
 template <class T, long long Num, long long Den>
-T build(static_constant<Num, Den> const&) {
-    return static_constant<Num, Den>::template value<T>();
+primal_t<T> build(static_constant<Num, Den> const&) {
+    return static_constant<Num, Den>::template value<primal_t<T>>();
 }
 
 template <class T, class S>
-T build(scalar<S> const& e) {
-    return static_cast<T>(e.value);
+primal_t<T> build(scalar<S> const& e) {
+    return static_cast<primal_t<T>>(e.value);
 }
 
 template <class T>
@@ -132,7 +160,7 @@ xt::xarray<V> sum_to(xt::xarray<V> const& x, shape_t const& logical, shape_t con
 template <class T, class E, class V>
 auto const& build(fit<E, V> const& e) {
     return e.cache.get_or([&] {
-        xt::xarray<V> x = build<T>(e.arg);
+        xt::xarray<V> x = detail::materialise<V>(build<T>(e.arg));
         bool const as_is =
             e.logical == e.target
             && std::equal(x.shape().begin(), x.shape().end(), e.target.begin(), e.target.end());
@@ -185,7 +213,7 @@ auto const& build(concat_node<Es...> const& e) {
         return std::apply(
             [&](auto const&... a) {
                 return xt::xarray<V>(
-                    xt::concatenate(xt::xtuple(xt::xarray<V>(build<T>(a))...), e.axis));
+                    xt::concatenate(xt::xtuple(detail::materialise<V>(build<T>(a))...), e.axis));
             },
             e.parts);
     });
@@ -201,7 +229,7 @@ template <class T, class E, bool Squeezed>
 auto const& build(embed<E, Squeezed> const& e) {
     return e.cache.get_or([&] {
         using V = typename decltype(e.cache)::value_type;
-        xt::xarray<V> const part = build<T>(e.arg);
+        xt::xarray<V> const part = detail::materialise<V>(build<T>(e.arg));
         xt::xarray<V> out = xt::zeros<V>(e.full);
         shape_t sub = e.full;
         if constexpr (Squeezed) {

@@ -81,11 +81,6 @@ constexpr int dual_depth = 0;
 template <class T, std::size_t N, class G>
 constexpr int dual_depth<dual<T, N, G>> = 1 + dual_depth<T>;
 
-/// The innermost number type of a (possibly nested) dual: double for dual<dual<double>>.
-template <class T>
-struct primal {
-    using type = T;
-};
 template <class T, std::size_t N, class G>
 struct primal<dual<T, N, G>> : primal<T> {};
 
@@ -141,7 +136,9 @@ template <class L, class R>
 concept DistinctDuals = is_dual<L> && is_dual<R> && !std::is_same_v<L, R>;
 
 // Arithmetic. The rules are spelt out here (not taken from the ops) because they are the
-// building blocks the ops' rules are evaluated with.
+// building blocks the ops' rules are evaluated with. A tangent that is exactly zero is no tangent
+// (detail::is_null): its term is left out, so that an infinite or NaN partial of an operand
+// that does not move cannot turn the others' derivative into NaN.
 
 template <class T, std::size_t N, class G>
 constexpr dual<T, N, G> operator-(dual<T, N, G> const& x) {
@@ -166,13 +163,29 @@ template <class T, std::size_t N, class G>
 constexpr dual<T, N, G> operator-(dual<T, N, G> x, dual<T, N, G> const& y) {
     return x -= y;
 }
+
+namespace detail {
+
+/// dl * ex + dr * ey, leaving out a term whose tangent is exactly zero (+0 when both are).
+template <class T, class A, class B>
+constexpr T tangent_sum(A const& dl, T const& ex, B const& dr, T const& ey) {
+    bool const nx = is_null(ex);
+    bool const ny = is_null(ey);
+    if (nx) {
+        return ny ? T{} : T(dr * ey);
+    }
+    return ny ? T(dl * ex) : T(dl * ex + dr * ey);
+}
+
+} // namespace detail
+
 // d(x y) = y dx + x dy
 template <class T, std::size_t N, class G>
 constexpr dual<T, N, G> operator*(dual<T, N, G> const& x, dual<T, N, G> const& y) {
     dual<T, N, G> r;
     r.val = x.val * y.val;
     for (std::size_t k = 0; k < N; ++k) {
-        r.eps[k] = y.val * x.eps[k] + x.val * y.eps[k];
+        r.eps[k] = detail::tangent_sum(y.val, x.eps[k], x.val, y.eps[k]);
     }
     return r;
 }
@@ -182,7 +195,14 @@ constexpr dual<T, N, G> operator/(dual<T, N, G> const& x, dual<T, N, G> const& y
     dual<T, N, G> r;
     r.val = x.val / y.val;
     for (std::size_t k = 0; k < N; ++k) {
-        r.eps[k] = (x.eps[k] - r.val * y.eps[k]) / y.val;
+        bool const nx = detail::is_null(x.eps[k]);
+        bool const ny = detail::is_null(y.eps[k]);
+        if (ny) {
+            r.eps[k] = nx ? T{} : T(x.eps[k] / y.val);
+        } else {
+            r.eps[k] =
+                nx ? T(-(r.val * y.eps[k]) / y.val) : T((x.eps[k] - r.val * y.eps[k]) / y.val);
+        }
     }
     return r;
 }
@@ -192,28 +212,115 @@ template <class D, class U>
 concept DualConstant =
     is_dual<D> && !is_dual<U> && std::is_convertible_v<U, typename D::value_type>;
 
+namespace detail {
+
+/// c as the constant it is to a dual of type D: a number, in D's innermost number type; a dual of
+/// a lower level, as it is. Either way it is no operand of D's level, so no partial is formed
+/// for it (a constant's partial may be NaN, as d/dy x^y at x < 0 is, and 0 * NaN is NaN).
+template <class D, class C>
+constexpr auto as_constant(C const& c) {
+    if constexpr (is_dual<C>) {
+        return c;
+    } else {
+        return static_cast<primal_t<D>>(c);
+    }
+}
+
+// The four operations of a dual x with a constant c (a number, or a dual of a lower level), in
+// both orders: the value at the level below, the tangents by the partial in x alone.
+template <class D, class C>
+constexpr D dual_plus(D x, C const& c) {
+    x.val = x.val + c;
+    return x;
+}
+template <class C, class D>
+constexpr D plus_dual(C const& c, D x) {
+    x.val = c + x.val;
+    return x;
+}
+template <class D, class C>
+constexpr D dual_minus(D x, C const& c) {
+    x.val = x.val - c;
+    return x;
+}
+template <class C, class D>
+constexpr D minus_dual(C const& c, D const& x) {
+    D r = -x;
+    r.val = c - x.val;
+    return r;
+}
+// d(c x) = c dx
+template <class D, class C>
+constexpr D dual_times(D const& x, C const& c) {
+    using T = typename D::value_type;
+    D r;
+    r.val = x.val * c;
+    for (std::size_t k = 0; k < D::size; ++k) {
+        r.eps[k] = is_null(x.eps[k]) ? T{} : T(x.eps[k] * c);
+    }
+    return r;
+}
+template <class C, class D>
+constexpr D times_dual(C const& c, D const& x) {
+    using T = typename D::value_type;
+    D r;
+    r.val = c * x.val;
+    for (std::size_t k = 0; k < D::size; ++k) {
+        r.eps[k] = is_null(x.eps[k]) ? T{} : T(c * x.eps[k]);
+    }
+    return r;
+}
+// d(x / c) = dx / c
+template <class D, class C>
+constexpr D dual_over(D const& x, C const& c) {
+    using T = typename D::value_type;
+    D r;
+    r.val = x.val / c;
+    for (std::size_t k = 0; k < D::size; ++k) {
+        r.eps[k] = is_null(x.eps[k]) ? T{} : T(x.eps[k] / c);
+    }
+    return r;
+}
+// d(c / x) = -(c / x) dx / x
+template <class C, class D>
+constexpr D over_dual(C const& c, D const& x) {
+    using T = typename D::value_type;
+    D r;
+    r.val = c / x.val;
+    for (std::size_t k = 0; k < D::size; ++k) {
+        r.eps[k] = is_null(x.eps[k]) ? T{} : T(-(r.val * x.eps[k]) / x.val);
+    }
+    return r;
+}
+
+} // namespace detail
+
 // A number, or a dual of a lower level, meeting a dual is a constant of the higher dual type.
-#define XTAD_DUAL_MIXED(OP)                                                                        \
+#define XTAD_DUAL_MIXED(OP, DUAL_OP_CONSTANT, CONSTANT_OP_DUAL)                                    \
     template <class T, std::size_t N, class G, class U>                                            \
     requires DualConstant<dual<T, N, G>, U>                                                        \
     constexpr dual<T, N, G> operator OP(dual<T, N, G> const& x, U const& y) {                      \
-        return x OP dual<T, N, G>(static_cast<T>(y));                                              \
+        return detail::DUAL_OP_CONSTANT(x, detail::as_constant<dual<T, N, G>>(y));                 \
     }                                                                                              \
     template <class T, std::size_t N, class G, class U>                                            \
     requires DualConstant<dual<T, N, G>, U>                                                        \
     constexpr dual<T, N, G> operator OP(U const& x, dual<T, N, G> const& y) {                      \
-        return dual<T, N, G>(static_cast<T>(x)) OP y;                                              \
+        return detail::CONSTANT_OP_DUAL(detail::as_constant<dual<T, N, G>>(x), y);                 \
     }                                                                                              \
     template <class L, class R>                                                                    \
     requires DistinctDuals<L, R>                                                                   \
     constexpr auto operator OP(L const& x, R const& y) {                                           \
         using D = typename detail::dual_common<L, R>::type;                                        \
-        return detail::lift<D>(x) OP detail::lift<D>(y);                                           \
+        if constexpr (std::is_same_v<D, L>) {                                                      \
+            return detail::DUAL_OP_CONSTANT(x, y);                                                 \
+        } else {                                                                                   \
+            return detail::CONSTANT_OP_DUAL(x, y);                                                 \
+        }                                                                                          \
     }
-XTAD_DUAL_MIXED(+)
-XTAD_DUAL_MIXED(-)
-XTAD_DUAL_MIXED(*)
-XTAD_DUAL_MIXED(/)
+XTAD_DUAL_MIXED(+, dual_plus, plus_dual)
+XTAD_DUAL_MIXED(-, dual_minus, minus_dual)
+XTAD_DUAL_MIXED(*, dual_times, times_dual)
+XTAD_DUAL_MIXED(/, dual_over, over_dual)
 #undef XTAD_DUAL_MIXED
 
 /// Comparisons look at the values only (a dual is a number with a derivative attached).
@@ -261,8 +368,20 @@ XTAD_DUAL_COMPARE(!=)
 
 namespace detail {
 
+/// An op's value on numbers, or its forward rule (forward_apply) where an argument is a dual:
+/// how every op is evaluated on dual numbers, in a tree (eval/build.hpp's scalar_fn does the
+/// same) and inside the derivative rules.
+template <class Op, class... X>
+auto value_rule(Op const& op, X const&... x) {
+    if constexpr ((is_dual<X> || ...)) {
+        return forward_apply(op, x...);
+    } else {
+        return op.value(x...);
+    }
+}
+
 template <class T, class E>
-T scalar_eval(E const& e);
+auto scalar_eval(E const& e);
 
 /// A mask (a comparison, or & and | of masks) on numbers: true or false.
 template <class T, class E>
@@ -282,24 +401,28 @@ bool mask_eval(E const& e) {
     return e.op.value(arg(e.lhs), arg(e.rhs));
 }
 
-/// Evaluates a tree built of scalar constants (an op's derivative rule applied to numbers):
-/// how forward mode reuses the rules that the adjoint pass builds expressions from.
+/// Evaluates a tree built of scalars (an op's derivative rule applied to numbers): how forward
+/// mode reuses the rules that the adjoint pass builds expressions from. T is the type of the
+/// values; constants keep their own number type, so that no partial is formed for them.
 template <class T, class E>
-T scalar_eval(E const& e) {
+auto scalar_eval(E const& e) {
     if constexpr (is_static_constant<E>) {
-        return E::template value<T>();
+        return E::template value<primal_t<T>>();
     } else if constexpr (is_scalar_node<E>) {
-        return static_cast<T>(e.value);
+        return e.value;
     } else if constexpr (requires {
                              e.op;
                              e.arg;
                          }) {
-        return e.op.value(scalar_eval<T>(e.arg));
+        return value_rule(e.op, scalar_eval<T>(e.arg));
     } else if constexpr (requires { e.lhs; }) {
         static_assert(!E::op_type::is_mask, "a mask is evaluated by mask_eval");
-        return e.op.value(scalar_eval<T>(e.lhs), scalar_eval<T>(e.rhs));
+        return value_rule(e.op, scalar_eval<T>(e.lhs), scalar_eval<T>(e.rhs));
     } else if constexpr (requires { e.cond; }) {
-        return mask_eval<T>(e.cond) ? scalar_eval<T>(e.then_) : scalar_eval<T>(e.else_);
+        auto const a = scalar_eval<T>(e.then_);
+        auto const b = scalar_eval<T>(e.else_);
+        using R = std::common_type_t<decltype(a), decltype(b)>;
+        return mask_eval<T>(e.cond) ? R(a) : R(b);
     } else {
         static_assert(always_false<E>, "xtad: a derivative rule used a node forward mode cannot "
                                        "evaluate on numbers");
@@ -309,42 +432,95 @@ T scalar_eval(E const& e) {
 template <class T, class R>
 T rule_value(R const& r) {
     if constexpr (Expression<R>) {
-        return scalar_eval<T>(r);
+        return static_cast<T>(scalar_eval<T>(r));
     } else {
         return static_cast<T>(r);
+    }
+}
+
+/// Whether a dual has a tangent that is not exactly zero.
+template <class D>
+bool has_tangent(D const& x) {
+    for (auto const& e : x.eps) {
+        if (!is_null(e)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// An operand of a binary op on duals of type D, as the partial rules see it: the value of an
+/// operand of D's level, or a constant (a number, or a dual of a lower level) as it is.
+template <class D, class X>
+auto operand_value(X const& x) {
+    if constexpr (std::is_same_v<X, D>) {
+        return x.val;
+    } else {
+        return as_constant<D>(x);
     }
 }
 
 } // namespace detail
 
 /// An elementwise op on a dual number: the op's value rule on the value, and its derivative
-/// rule (the same one the adjoint pass uses) times each tangent.
+/// rule (the same one the adjoint pass uses) times each tangent. The partial is formed only if
+/// a tangent is not zero.
 template <class Op, class T, std::size_t N, class G>
 dual<T, N, G> forward_apply(Op const& op, dual<T, N, G> const& x) {
     dual<T, N, G> r;
-    r.val = op.value(x.val);
+    r.val = detail::value_rule(op, x.val);
+    if (!detail::has_tangent(x)) {
+        return r;
+    }
     T const d = detail::rule_value<T>(op.partial(scalar<T>{x.val}));
     for (std::size_t k = 0; k < N; ++k) {
-        r.eps[k] = d * x.eps[k];
+        r.eps[k] = detail::is_null(x.eps[k]) ? T{} : T(d * x.eps[k]);
     }
     return r;
 }
 
+/// A binary op on duals. An operand that is not a dual of the result's level (a number, or a
+/// dual of a lower level) is a constant: its partial is not formed, decided at compile time;
+/// a dual operand's partial is formed only if one of its tangents is not zero.
 template <class Op, class L, class R>
 requires is_dual<L> || is_dual<R>
 auto forward_apply(Op const& op, L const& l, R const& r) {
-    // The result is the higher level; the other operand is a constant of it.
     using D = typename std::conditional_t<is_dual<L> && is_dual<R>, detail::dual_common<L, R>,
                                           std::common_type<L, R>>::type;
     using T = typename D::value_type;
-    D const x = detail::lift<D>(l);
-    D const y = detail::lift<D>(r);
+    auto const x = detail::operand_value<D>(l);
+    auto const y = detail::operand_value<D>(r);
     D out;
-    out.val = op.value(x.val, y.val);
-    T const dl = detail::rule_value<T>(op.partial_l(scalar<T>{x.val}, scalar<T>{y.val}));
-    T const dr = detail::rule_value<T>(op.partial_r(scalar<T>{x.val}, scalar<T>{y.val}));
+    out.val = detail::value_rule(op, x, y);
+    bool tl = false;
+    bool tr = false;
+    if constexpr (std::is_same_v<L, D>) {
+        tl = detail::has_tangent(l);
+    }
+    if constexpr (std::is_same_v<R, D>) {
+        tr = detail::has_tangent(r);
+    }
+    if (!tl && !tr) {
+        return out;
+    }
+    using X = std::remove_const_t<decltype(x)>;
+    using Y = std::remove_const_t<decltype(y)>;
+    T dl{};
+    T dr{};
+    if (tl) {
+        dl = detail::rule_value<T>(op.partial_l(scalar<X>{x}, scalar<Y>{y}));
+    }
+    if (tr) {
+        dr = detail::rule_value<T>(op.partial_r(scalar<X>{x}, scalar<Y>{y}));
+    }
     for (std::size_t k = 0; k < D::size; ++k) {
-        out.eps[k] = dl * x.eps[k] + dr * y.eps[k];
+        if constexpr (!std::is_same_v<R, D>) {
+            out.eps[k] = detail::is_null(l.eps[k]) ? T{} : T(dl * l.eps[k]);
+        } else if constexpr (!std::is_same_v<L, D>) {
+            out.eps[k] = detail::is_null(r.eps[k]) ? T{} : T(dr * r.eps[k]);
+        } else {
+            out.eps[k] = detail::tangent_sum(dl, l.eps[k], dr, r.eps[k]);
+        }
     }
     return out;
 }

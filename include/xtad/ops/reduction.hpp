@@ -32,6 +32,35 @@ xt::xarray<V> reduce_with(X&& x, axes_t const& axes, F&& reducer, V identity) {
     return reducer(std::forward<X>(x), axes.list);
 }
 
+/// The forward rule of a reduction whose reverse rule is the seed times an elementwise partial
+/// p (Op::partial, on x's shape): the value from x's values, and each tangent the sum over the
+/// reduced axes of p times that tangent, a tangent that is exactly zero contributing nothing.
+/// The same p serves both modes, so they agree at every point (zeros, NaN and infinities).
+template <class Op, class V, class X>
+xt::xarray<V> forward_reduce(X&& x, axes_t const& axes) {
+    using W = typename V::value_type;
+    xt::xarray<V> const v = std::forward<X>(x);
+    xt::xarray<W> const vals = xt::make_lambda_xfunction([](V const& a) { return a.val; }, v);
+    xt::xarray<W> const value = Op::template compute<W>(vals, axes);
+    xt::xarray<W> const p = Op::template partial<W>(vals, value, axes);
+    xt::xarray<V> out(value.shape());
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        out.flat(i).val = value.flat(i);
+    }
+    for (std::size_t k = 0; k < V::size; ++k) {
+        auto const term = [k](V const& a, W const& pi) {
+            return is_null(a.eps[k]) ? W{} : W(pi * a.eps[k]);
+        };
+        xt::xarray<W> const t = reduce_with<W>(
+            xt::make_lambda_xfunction(term, v, p), axes, [](auto&&... a) { return xt::sum(a...); },
+            W(0));
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            out.flat(i).eps[k] = t.flat(i);
+        }
+    }
+    return out;
+}
+
 } // namespace detail
 
 /// The sum over all elements or over axes (torch.sum).
@@ -42,6 +71,8 @@ struct sum_op {
     static shape_t result_shape(shape_t const& in, axes_t const& axes) {
         return detail::reduced_shape(in, axes);
     }
+    // Forward rule: sum is linear, so its value on dual numbers, the sum of the tangents, is its
+    // forward rule (no partial is formed, so no 0 * inf either).
     template <class V, class X>
     static xt::xarray<V> compute(X&& x, axes_t const& axes) {
         return detail::reduce_with<V>(
@@ -62,9 +93,12 @@ struct mean_op {
     static shape_t result_shape(shape_t const& in, axes_t const& axes) {
         return detail::reduced_shape(in, axes);
     }
+    // Forward rule: linear too, the sum of the tangents over n; n is a number, not a dual, so a
+    // NaN value does not reach the tangents.
     template <class V, class X>
     static xt::xarray<V> compute(X&& x, axes_t const& axes) {
-        auto const n = static_cast<V>(detail::reduced_count(detail::to_shape(x.shape()), axes));
+        auto const n =
+            static_cast<primal_t<V>>(detail::reduced_count(detail::to_shape(x.shape()), axes));
         xt::xarray<V> s = sum_op::compute<V>(std::forward<X>(x), axes);
         s /= n;
         return s;
@@ -170,13 +204,6 @@ xt::xarray<V> prod_others_vjp_of(xt::xarray<V> const& x, xt::xarray<V> const& g,
         split.zeros, x, g, split.nonzero_prod, S, gz);
 }
 
-/// A dual number (forward/dual.hpp), recognised by its members: a value and N tangents.
-template <class V>
-concept dual_like = requires(V const& a) {
-    a.val;
-    a.eps;
-};
-
 } // namespace detail
 
 /// For each element, the product of the other elements of its reduced slice: the derivative of
@@ -267,10 +294,18 @@ struct prod_op {
     }
     template <class V, class X>
     static xt::xarray<V> compute(X&& x, axes_t const& axes) {
-        return detail::reduce_with<V>(
-            std::forward<X>(x), axes, [](auto&&... a) { return xt::prod(a...); }, V(1));
+        if constexpr (detail::dual_like<V>) {
+            return detail::forward_reduce<prod_op, V>(std::forward<X>(x), axes);
+        } else {
+            return detail::reduce_with<V>(
+                std::forward<X>(x), axes, [](auto&&... a) { return xt::prod(a...); }, V(1));
+        }
     }
-    // d/dx_i prod(x) = prod_{j != i} x_j
+    // d/dx_i prod(x) = prod_{j != i} x_j, computed without dividing (exact at zeros)
+    template <class W>
+    static xt::xarray<W> partial(xt::xarray<W> const& x, xt::xarray<W> const&, axes_t const& axes) {
+        return prod_others_op::compute<W>(x, axes);
+    }
     template <class G, class Node>
     static auto vjp(G const& g, Node const& node) {
         return detail::mul(g, reduce<prod_others_op, decltype(node.arg)>{node.arg, node.axes});
@@ -288,10 +323,24 @@ struct norm_op {
     }
     template <class V, class X>
     static xt::xarray<V> compute(X&& x, axes_t const& axes) {
-        return xt::sqrt(detail::reduce_with<V>(
-            xt::square(std::forward<X>(x)), axes, [](auto&&... a) { return xt::sum(a...); }, V(0)));
+        if constexpr (detail::dual_like<V>) {
+            return detail::forward_reduce<norm_op, V>(std::forward<X>(x), axes);
+        } else {
+            return xt::sqrt(detail::reduce_with<V>(
+                xt::square(std::forward<X>(x)), axes, [](auto&&... a) { return xt::sum(a...); },
+                V(0)));
+        }
     }
     // d/dx_i |x| = x_i / |x|, and 0 at x = 0
+    template <class W>
+    static xt::xarray<W> partial(xt::xarray<W> const& x, xt::xarray<W> const& n,
+                                 axes_t const& axes) {
+        auto const kept = detail::kept_shape(detail::to_shape(x.shape()), axes);
+        auto const nk = xt::reshape_view(n, kept);
+        return xt::make_lambda_xfunction(
+            [](W const& xi, W const& ni) { return ni == W(0) ? W(0) : W(xi / ni); }, x,
+            xt::broadcast(nk, x.shape()));
+    }
     template <class G, class Node>
     static auto vjp(G const& g, Node const& node) {
         expand<Node> const n{node, detail::kept_shape(node.arg.shape(), node.axes)};
