@@ -39,10 +39,7 @@ concept dual_like = requires(V const& a) {
     a.eps;
 };
 
-/// Whether x is exactly zero at every level (a dual's `==` compares values only). Forward mode
-/// takes a tangent that is exactly zero for no tangent at all: its term is left out, whatever
-/// the partial it would be multiplied by (0 * inf and 0 * NaN contribute nothing), as reverse
-/// mode forms no adjoint for an operand that does not lead to a requested leaf.
+/// Whether x is exactly zero at every level (a dual's `==` compares values only).
 template <class T>
 constexpr bool is_null(T const& x) {
     if constexpr (dual_like<T>) {
@@ -58,6 +55,17 @@ constexpr bool is_null(T const& x) {
     } else {
         return x == T(0);
     }
+}
+
+/// Whether the dual x has tangent k: one that a derivative rule formed (x.live[k]), or one that
+/// is not zero (a seed written into it). A tangent that is neither is structurally absent: no
+/// input that the tangent follows moves x, and forward mode leaves its term out whatever the
+/// partial it would meet (0 * inf and 0 * NaN contribute nothing), as reverse mode forms no
+/// adjoint for a subtree without a requested leaf. A zero that a rule computed is a tangent, so
+/// it meets an infinite partial as 0 * inf = NaN, in both modes.
+template <class D>
+constexpr bool has_tangent(D const& x, std::size_t k) {
+    return x.live[k] || !is_null(x.eps[k]);
 }
 
 } // namespace detail

@@ -31,6 +31,10 @@ struct dual {
 
     T val{};
     std::array<T, N> eps{};
+    /// Which tangents a derivative rule formed. A tangent that is not live and is zero is no
+    /// tangent at all (detail::has_tangent): so a seed is written into eps alone, and the zeros
+    /// beside it, or a constant's, never meet a partial.
+    std::array<bool, N> live{};
 
     constexpr dual() = default;
     /// A constant: zero tangents.
@@ -46,6 +50,7 @@ struct dual {
         val += o.val;
         for (std::size_t k = 0; k < N; ++k) {
             eps[k] += o.eps[k];
+            live[k] = live[k] || o.live[k];
         }
         return *this;
     }
@@ -53,6 +58,7 @@ struct dual {
         val -= o.val;
         for (std::size_t k = 0; k < N; ++k) {
             eps[k] -= o.eps[k];
+            live[k] = live[k] || o.live[k];
         }
         return *this;
     }
@@ -136,14 +142,16 @@ template <class L, class R>
 concept DistinctDuals = is_dual<L> && is_dual<R> && !std::is_same_v<L, R>;
 
 // Arithmetic. The rules are spelt out here (not taken from the ops) because they are the
-// building blocks the ops' rules are evaluated with. A tangent that is exactly zero is no tangent
-// (detail::is_null): its term is left out, so that an infinite or NaN partial of an operand
-// that does not move cannot turn the others' derivative into NaN.
+// building blocks the ops' rules are evaluated with. A term is formed only for a tangent the
+// operand has (detail::has_tangent), so that an infinite or NaN partial of an operand that does
+// not move cannot turn the others' derivatives into NaN; the result's tangent is live where one
+// was formed.
 
 template <class T, std::size_t N, class G>
 constexpr dual<T, N, G> operator-(dual<T, N, G> const& x) {
     dual<T, N, G> r;
     r.val = -x.val;
+    r.live = x.live;
     for (std::size_t k = 0; k < N; ++k) {
         r.eps[k] = -x.eps[k];
     }
@@ -166,15 +174,13 @@ constexpr dual<T, N, G> operator-(dual<T, N, G> x, dual<T, N, G> const& y) {
 
 namespace detail {
 
-/// dl * ex + dr * ey, leaving out a term whose tangent is exactly zero (+0 when both are).
+/// dl * ex + dr * ey, with the term of each tangent the operand has (hx, hy); +0 for neither.
 template <class T, class A, class B>
-constexpr T tangent_sum(A const& dl, T const& ex, B const& dr, T const& ey) {
-    bool const nx = is_null(ex);
-    bool const ny = is_null(ey);
-    if (nx) {
-        return ny ? T{} : T(dr * ey);
+constexpr T tangent_sum(bool hx, A const& dl, T const& ex, bool hy, B const& dr, T const& ey) {
+    if (!hx) {
+        return hy ? T(dr * ey) : T{};
     }
-    return ny ? T(dl * ex) : T(dl * ex + dr * ey);
+    return hy ? T(dl * ex + dr * ey) : T(dl * ex);
 }
 
 } // namespace detail
@@ -185,7 +191,10 @@ constexpr dual<T, N, G> operator*(dual<T, N, G> const& x, dual<T, N, G> const& y
     dual<T, N, G> r;
     r.val = x.val * y.val;
     for (std::size_t k = 0; k < N; ++k) {
-        r.eps[k] = detail::tangent_sum(y.val, x.eps[k], x.val, y.eps[k]);
+        bool const hx = detail::has_tangent(x, k);
+        bool const hy = detail::has_tangent(y, k);
+        r.eps[k] = detail::tangent_sum(hx, y.val, x.eps[k], hy, x.val, y.eps[k]);
+        r.live[k] = hx || hy;
     }
     return r;
 }
@@ -195,14 +204,15 @@ constexpr dual<T, N, G> operator/(dual<T, N, G> const& x, dual<T, N, G> const& y
     dual<T, N, G> r;
     r.val = x.val / y.val;
     for (std::size_t k = 0; k < N; ++k) {
-        bool const nx = detail::is_null(x.eps[k]);
-        bool const ny = detail::is_null(y.eps[k]);
-        if (ny) {
-            r.eps[k] = nx ? T{} : T(x.eps[k] / y.val);
+        bool const hx = detail::has_tangent(x, k);
+        bool const hy = detail::has_tangent(y, k);
+        if (!hy) {
+            r.eps[k] = hx ? T(x.eps[k] / y.val) : T{};
         } else {
             r.eps[k] =
-                nx ? T(-(r.val * y.eps[k]) / y.val) : T((x.eps[k] - r.val * y.eps[k]) / y.val);
+                hx ? T((x.eps[k] - r.val * y.eps[k]) / y.val) : T(-(r.val * y.eps[k]) / y.val);
         }
+        r.live[k] = hx || hy;
     }
     return r;
 }
@@ -256,7 +266,9 @@ constexpr D dual_times(D const& x, C const& c) {
     D r;
     r.val = x.val * c;
     for (std::size_t k = 0; k < D::size; ++k) {
-        r.eps[k] = is_null(x.eps[k]) ? T{} : T(x.eps[k] * c);
+        bool const h = has_tangent(x, k);
+        r.eps[k] = h ? T(x.eps[k] * c) : T{};
+        r.live[k] = h;
     }
     return r;
 }
@@ -266,7 +278,9 @@ constexpr D times_dual(C const& c, D const& x) {
     D r;
     r.val = c * x.val;
     for (std::size_t k = 0; k < D::size; ++k) {
-        r.eps[k] = is_null(x.eps[k]) ? T{} : T(c * x.eps[k]);
+        bool const h = has_tangent(x, k);
+        r.eps[k] = h ? T(c * x.eps[k]) : T{};
+        r.live[k] = h;
     }
     return r;
 }
@@ -277,7 +291,9 @@ constexpr D dual_over(D const& x, C const& c) {
     D r;
     r.val = x.val / c;
     for (std::size_t k = 0; k < D::size; ++k) {
-        r.eps[k] = is_null(x.eps[k]) ? T{} : T(x.eps[k] / c);
+        bool const h = has_tangent(x, k);
+        r.eps[k] = h ? T(x.eps[k] / c) : T{};
+        r.live[k] = h;
     }
     return r;
 }
@@ -288,7 +304,9 @@ constexpr D over_dual(C const& c, D const& x) {
     D r;
     r.val = c / x.val;
     for (std::size_t k = 0; k < D::size; ++k) {
-        r.eps[k] = is_null(x.eps[k]) ? T{} : T(-(r.val * x.eps[k]) / x.val);
+        bool const h = has_tangent(x, k);
+        r.eps[k] = h ? T(-(r.val * x.eps[k]) / x.val) : T{};
+        r.live[k] = h;
     }
     return r;
 }
@@ -438,11 +456,11 @@ T rule_value(R const& r) {
     }
 }
 
-/// Whether a dual has a tangent that is not exactly zero.
+/// Whether a dual has any tangent (detail::has_tangent of each).
 template <class D>
-bool has_tangent(D const& x) {
-    for (auto const& e : x.eps) {
-        if (!is_null(e)) {
+bool has_any_tangent(D const& x) {
+    for (std::size_t k = 0; k < D::size; ++k) {
+        if (has_tangent(x, k)) {
             return true;
         }
     }
@@ -464,24 +482,29 @@ auto operand_value(X const& x) {
 
 /// An elementwise op on a dual number: the op's value rule on the value, and its derivative
 /// rule (the same one the adjoint pass uses) times each tangent. The partial is formed only if
-/// a tangent is not zero.
+/// x has a tangent; a partial that is zero by construction (sign's, pow<0>'s) forms none, as the
+/// adjoint pass drops it at compile time.
 template <class Op, class T, std::size_t N, class G>
 dual<T, N, G> forward_apply(Op const& op, dual<T, N, G> const& x) {
     dual<T, N, G> r;
     r.val = detail::value_rule(op, x.val);
-    if (!detail::has_tangent(x)) {
+    if constexpr (is_zero<decltype(op.partial(scalar<T>{x.val}))>) {
+        return r;
+    }
+    if (!detail::has_any_tangent(x)) {
         return r;
     }
     T const d = detail::rule_value<T>(op.partial(scalar<T>{x.val}));
     for (std::size_t k = 0; k < N; ++k) {
-        r.eps[k] = detail::is_null(x.eps[k]) ? T{} : T(d * x.eps[k]);
+        r.live[k] = detail::has_tangent(x, k);
+        r.eps[k] = r.live[k] ? T(d * x.eps[k]) : T{};
     }
     return r;
 }
 
 /// A binary op on duals. An operand that is not a dual of the result's level (a number, or a
 /// dual of a lower level) is a constant: its partial is not formed, decided at compile time;
-/// a dual operand's partial is formed only if one of its tangents is not zero.
+/// a dual operand's partial is formed only if it has a tangent.
 template <class Op, class L, class R>
 requires is_dual<L> || is_dual<R>
 auto forward_apply(Op const& op, L const& l, R const& r) {
@@ -492,35 +515,56 @@ auto forward_apply(Op const& op, L const& l, R const& r) {
     auto const y = detail::operand_value<D>(r);
     D out;
     out.val = detail::value_rule(op, x, y);
+    using X = std::remove_const_t<decltype(x)>;
+    using Y = std::remove_const_t<decltype(y)>;
+    // An operand of a lower level, or whose partial is zero by construction, forms no term.
+    constexpr bool l_on =
+        std::is_same_v<L, D> && !is_zero<decltype(op.partial_l(scalar<X>{x}, scalar<Y>{y}))>;
+    constexpr bool r_on =
+        std::is_same_v<R, D> && !is_zero<decltype(op.partial_r(scalar<X>{x}, scalar<Y>{y}))>;
+    if constexpr (!l_on && !r_on) {
+        return out;
+    }
     bool tl = false;
     bool tr = false;
-    if constexpr (std::is_same_v<L, D>) {
-        tl = detail::has_tangent(l);
+    if constexpr (l_on) {
+        tl = detail::has_any_tangent(l);
     }
-    if constexpr (std::is_same_v<R, D>) {
-        tr = detail::has_tangent(r);
+    if constexpr (r_on) {
+        tr = detail::has_any_tangent(r);
     }
     if (!tl && !tr) {
         return out;
     }
-    using X = std::remove_const_t<decltype(x)>;
-    using Y = std::remove_const_t<decltype(y)>;
     T dl{};
     T dr{};
-    if (tl) {
-        dl = detail::rule_value<T>(op.partial_l(scalar<X>{x}, scalar<Y>{y}));
+    if constexpr (l_on) {
+        if (tl) {
+            dl = detail::rule_value<T>(op.partial_l(scalar<X>{x}, scalar<Y>{y}));
+        }
     }
-    if (tr) {
-        dr = detail::rule_value<T>(op.partial_r(scalar<X>{x}, scalar<Y>{y}));
+    if constexpr (r_on) {
+        if (tr) {
+            dr = detail::rule_value<T>(op.partial_r(scalar<X>{x}, scalar<Y>{y}));
+        }
     }
     for (std::size_t k = 0; k < D::size; ++k) {
-        if constexpr (!std::is_same_v<R, D>) {
-            out.eps[k] = detail::is_null(l.eps[k]) ? T{} : T(dl * l.eps[k]);
-        } else if constexpr (!std::is_same_v<L, D>) {
-            out.eps[k] = detail::is_null(r.eps[k]) ? T{} : T(dr * r.eps[k]);
-        } else {
-            out.eps[k] = detail::tangent_sum(dl, l.eps[k], dr, r.eps[k]);
+        bool hl = false;
+        bool hr = false;
+        if constexpr (l_on) {
+            hl = detail::has_tangent(l, k);
         }
+        if constexpr (r_on) {
+            hr = detail::has_tangent(r, k);
+        }
+        if constexpr (l_on && r_on) {
+            out.eps[k] = detail::tangent_sum(hl, dl, l.eps[k], hr, dr, r.eps[k]);
+        } else if constexpr (l_on) {
+            out.eps[k] = hl ? T(dl * l.eps[k]) : T{};
+        } else if constexpr (r_on) {
+            out.eps[k] = hr ? T(dr * r.eps[k]) : T{};
+        }
+        out.live[k] = hl || hr;
     }
     return out;
 }

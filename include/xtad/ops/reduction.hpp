@@ -3,6 +3,7 @@
 
 #include "xtad/ops/power.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -34,8 +35,9 @@ xt::xarray<V> reduce_with(X&& x, axes_t const& axes, F&& reducer, V identity) {
 
 /// The forward rule of a reduction whose reverse rule is the seed times an elementwise partial
 /// p (Op::partial, on x's shape): the value from x's values, and each tangent the sum over the
-/// reduced axes of p times that tangent, a tangent that is exactly zero contributing nothing.
-/// The same p serves both modes, so they agree at every point (zeros, NaN and infinities).
+/// reduced axes of p times that tangent, an element without that tangent contributing nothing
+/// (detail::has_tangent). The same p serves both modes, so they agree at every point (zeros,
+/// NaN and infinities).
 template <class Op, class V, class X>
 xt::xarray<V> forward_reduce(X&& x, axes_t const& axes) {
     using W = typename V::value_type;
@@ -47,15 +49,19 @@ xt::xarray<V> forward_reduce(X&& x, axes_t const& axes) {
     for (std::size_t i = 0; i < value.size(); ++i) {
         out.flat(i).val = value.flat(i);
     }
+    auto const sum = [](auto&&... a) { return xt::sum(a...); };
     for (std::size_t k = 0; k < V::size; ++k) {
         auto const term = [k](V const& a, W const& pi) {
-            return is_null(a.eps[k]) ? W{} : W(pi * a.eps[k]);
+            return has_tangent(a, k) ? W(pi * a.eps[k]) : W{};
         };
-        xt::xarray<W> const t = reduce_with<W>(
-            xt::make_lambda_xfunction(term, v, p), axes, [](auto&&... a) { return xt::sum(a...); },
-            W(0));
+        auto const has = [k](V const& a) -> std::size_t { return has_tangent(a, k); };
+        xt::xarray<W> const t =
+            reduce_with<W>(xt::make_lambda_xfunction(term, v, p), axes, sum, W(0));
+        xt::xarray<std::size_t> const n =
+            reduce_with<std::size_t>(xt::make_lambda_xfunction(has, v), axes, sum, 0);
         for (std::size_t i = 0; i < t.size(); ++i) {
             out.flat(i).eps[k] = t.flat(i);
+            out.flat(i).live[k] = n.flat(i) > 0;
         }
     }
     return out;
@@ -169,39 +175,65 @@ xt::xarray<V> prod_others_of(xt::xarray<V> const& v, axes_t const& axes) {
 }
 
 /// The adjoint of prod_others at x for the seed g (see prod_others_vjp_op), given x's
-/// split_zeros.
+/// split_zeros. `present` (forward mode's tangents of prod's gradient) is 1 where g_i is a
+/// tangent that element has and 0 where it has none (detail::has_tangent): a sum of g over
+/// elements none of which has one is no term, even beside a NaN product; without it every g_i
+/// counts (an adjoint).
 template <class V>
 xt::xarray<V> prod_others_vjp_of(xt::xarray<V> const& x, xt::xarray<V> const& g, axes_t const& axes,
-                                 zero_split<V> const& split) {
+                                 zero_split<V> const& split,
+                                 xt::xarray<std::size_t> const* present = nullptr) {
     auto const zero = [](V const& a) { return a == V(0); };
-    auto const slice_sum = [&](auto&& e) {
-        xt::xarray<V> r = reduce_with<V>(
-            std::forward<decltype(e)>(e), axes, [](auto&&... a) { return xt::sum(a...); }, V(0));
+    auto const slice_sum = [&](auto&& e, auto init) {
+        using R = decltype(init);
+        xt::xarray<R> r = reduce_with<R>(
+            std::forward<decltype(e)>(e), axes, [](auto&&... a) { return xt::sum(a...); }, init);
         r.reshape(split.zeros.shape());
         return r;
     };
+    xt::xarray<std::size_t> const all =
+        present ? xt::xarray<std::size_t>()
+                : xt::xarray<std::size_t>(xt::ones<std::size_t>(x.shape()));
+    xt::xarray<std::size_t> const& has = present ? *present : all;
+    // Per slice: how many of its nonzero elements, and of its zeros, have a g.
+    xt::xarray<std::size_t> const pn = slice_sum(
+        xt::make_lambda_xfunction(
+            [&](V const& a, std::size_t h) -> std::size_t { return zero(a) ? 0 : h; }, x, has),
+        std::size_t(0));
+    xt::xarray<std::size_t> const pz = slice_sum(
+        xt::make_lambda_xfunction(
+            [&](V const& a, std::size_t h) -> std::size_t { return zero(a) ? h : 0; }, x, has),
+        std::size_t(0));
     // Per slice, besides q (the product of its nonzero elements) and its number of zeros: S the
     // sum of g_i / x_i over its nonzero elements, gz the sum of g over its zeros.
-    xt::xarray<V> const S = slice_sum(xt::make_lambda_xfunction(
-        [&](V const& a, V const& gi) { return zero(a) ? V(0) : V(gi / a); }, x, g));
-    xt::xarray<V> const gz = slice_sum(xt::make_lambda_xfunction(
-        [&](V const& a, V const& gi) { return zero(a) ? gi : V(0); }, x, g));
+    xt::xarray<V> const S =
+        slice_sum(xt::make_lambda_xfunction(
+                      [&](V const& a, V const& gi) { return zero(a) ? V(0) : V(gi / a); }, x, g),
+                  V(0));
+    xt::xarray<V> const gz =
+        slice_sum(xt::make_lambda_xfunction(
+                      [&](V const& a, V const& gi) { return zero(a) ? gi : V(0); }, x, g),
+                  V(0));
     // No zero: (q / x_j) (S - g_j / x_j). One zero: at it, q S; elsewhere g_zero q / x_j.
-    // Two zeros: at each, the other's g times q; elsewhere 0. More: 0.
+    // Two zeros: at each, the other's g times q; elsewhere 0. More: 0. A sum of no g is no term.
     return xt::make_lambda_xfunction(
-        [&](std::size_t nz, V const& a, V const& gi, V const& qs, V const& Ss, V const& gzs) {
+        [&](std::size_t nz, V const& a, V const& gi, std::size_t hi, V const& qs, V const& Ss,
+            V const& gzs, std::size_t pns, std::size_t pzs) {
             switch (nz) {
             case 0:
-                return V(qs / a * (Ss - gi / a));
+                return pns > 0 ? V(qs / a * (Ss - gi / a)) : V(0);
             case 1:
-                return zero(a) ? V(qs * Ss) : V(gzs * qs / a);
+                if (zero(a)) {
+                    return pns > 0 ? V(qs * Ss) : V(0);
+                }
+                return pzs > 0 ? V(gzs * qs / a) : V(0);
             case 2:
-                return zero(a) ? V((gzs - gi) * qs) : V(0);
+                return zero(a) && pzs > hi ? V((gzs - gi) * qs) : V(0);
             default:
                 return V(0);
             }
         },
-        split.zeros, x, g, split.nonzero_prod, S, gz);
+        split.zeros, x, g, has, split.nonzero_prod, S, gz, pn, pz);
 }
 
 } // namespace detail
@@ -229,12 +261,17 @@ struct prod_others_op {
                 out.flat(i).val = p.flat(i);
             }
             auto const split = detail::split_zeros(vals, axes);
-            for (std::size_t k = 0; k < std::tuple_size_v<decltype(V::eps)>; ++k) {
+            for (std::size_t k = 0; k < V::size; ++k) {
                 xt::xarray<W> const t =
                     xt::make_lambda_xfunction([k](V const& a) { return a.eps[k]; }, v);
-                xt::xarray<W> const dk = detail::prod_others_vjp_of<W>(vals, t, axes, split);
+                xt::xarray<std::size_t> const has = xt::make_lambda_xfunction(
+                    [k](V const& a) -> std::size_t { return detail::has_tangent(a, k); }, v);
+                xt::xarray<W> const dk = detail::prod_others_vjp_of<W>(vals, t, axes, split, &has);
+                bool const any =
+                    std::any_of(has.begin(), has.end(), [](std::size_t h) { return h > 0; });
                 for (std::size_t i = 0; i < dk.size(); ++i) {
                     out.flat(i).eps[k] = dk.flat(i);
+                    out.flat(i).live[k] = any;
                 }
             }
             return out;
