@@ -145,10 +145,11 @@ nx, ny = [NAN, 1.0, NAN], [1.0, NAN, NAN]
 r.case("maximum(x, y)", torch.maximum, nx, ny)
 r.case("minimum(x, y)", torch.minimum, nx, ny)
 
-r = row("clamp_bounds", "clamp at its bounds, with lo == hi, and at NaN")
+r = row("clamp_bounds", "clamp at its bounds, with lo == hi or lo > hi, and at NaN")
 r.case("clamp(x, -1, 2)", lambda x: torch.clamp(x, -1.0, 2.0),
        [-1.0, 2.0, -5.0, 5.0, 0.5, NAN, INF, -INF])
 r.case("clamp(x, 0.5, 0.5)", lambda x: torch.clamp(x, 0.5, 0.5), [0.5, 0.0, 1.0])
+r.case("clamp(x, 6, 4)", lambda x: torch.clamp(x, 6.0, 4.0), [5.0, 7.0, 3.0, 6.0, 4.0, NAN])
 
 r = row("log_domain", "log, log2, log10 and log1p at 0, -0, below 0, at inf and NaN")
 dom = Z + [-1.0, INF, NAN, 1.0]

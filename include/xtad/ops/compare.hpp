@@ -222,17 +222,20 @@ auto minimum(L&& l, R&& r) {
     return detail::call_binary<minimum_op>(std::forward<L>(l), std::forward<R>(r));
 }
 
-/// x limited to [lo, hi] (torch.clamp with numbers as bounds).
+/// x limited to [lo, hi] (torch.clamp with numbers as bounds): min(max(x, lo), hi), so hi
+/// wins where lo > hi, as in torch.
 struct clamp_op : function_op<"clamp", "ClampBackward1"> {
     double lo;
     double hi;
-    // d/dx clamp(x, lo, hi) = [lo <= x <= hi]: the bounds themselves pass the gradient, as torch
+    // d/dx clamp(x, lo, hi) = [lo <= x <= hi]: the bounds themselves pass the gradient, as torch;
+    // nothing passes where lo > hi
     template <class T>
     T value(T const& x) const {
         if (x != x) {
             return x;
         }
-        return x < T(lo) ? T(lo) : (T(hi) < x ? T(hi) : x);
+        T const above = x < T(lo) ? T(lo) : x;
+        return T(hi) < above ? T(hi) : above;
     }
     template <class X>
     auto partial(X const& x) const {
