@@ -33,6 +33,14 @@ acos(0.9 tanh(u)), pow(u^2 + 1/2, v), ...), and a point is kept only if every ki
 |u - bound| for clamp, atan2 off its branch cut), every domain boundary at least 1e-2 away, every
 node's value at most 1e4 in magnitude, and every reference number finite and at most 1e8 in
 magnitude. Numbers are written as exact hex-float literals.
+
+A real exponent whose value is an integer (pow(u, 2.0), pow(u, -1.0)) takes a base of any sign, as
+real code does (its derivative in the base is finite; forward mode must form no partial in the
+constant exponent, whose x^y log x is NaN there). Every third point is snapped: the inputs are
+drawn from the grid -1.5, -1, ..., 2 (exact in double, so that + - * of them are exact in torch and
+xtad alike), and there maximum, minimum and clamp may sit exactly at a tie or a bound (where torch
+splits the gradient half and half, or passes it at the bound) and a norm at exactly zero (gradient
+0); every other kink keeps its distance.
 """
 import argparse
 import math
@@ -239,14 +247,22 @@ def cpp_chain(n, lines, counter):
 
 
 class Stats:
-    def __init__(self):
+    def __init__(self, ties=False):
         self.margin = math.inf  # the least distance from a kink or a domain boundary
         self.big = 0.0  # the largest magnitude of any node's value
+        self.ties = ties  # a snapped point: exact ties and zeros allowed where torch defines them
 
     def need(self, t, at_least):
         """t (a tensor of distances) must be >= at_least everywhere."""
         if t.numel():
             self.margin = min(self.margin, float(torch.min(t)) / at_least)
+
+    def need_or_tie(self, t, at_least):
+        """As need, but at a snapped point a distance of exactly 0 (a tie) is allowed too."""
+        t = torch.as_tensor(t, dtype=F64)
+        if self.ties:
+            t = torch.where(t == 0, torch.full_like(t, math.inf), t)
+        self.need(t, at_least)
 
 
 def ev(n, xs, st=None):
@@ -290,7 +306,12 @@ def ev(n, xs, st=None):
     elif op == "pow":
         base, e = k
         if st is not None and torch.is_tensor(base):
-            st.need(base, 0.01)
+            if isinstance(e, float) and e == int(e):
+                # an integer-valued real exponent: a base of any sign, nonzero for e < 0
+                if e < 0:
+                    st.need(base.abs(), 0.01)
+            else:
+                st.need(base, 0.01)
         if not torch.is_tensor(base):
             r = torch.pow(base, e)
         else:
@@ -302,12 +323,12 @@ def ev(n, xs, st=None):
         r = torch.atan2(k[0], k[1])
     elif op in ("maximum", "minimum"):
         if st is not None:
-            st.need((k[0] - k[1]).abs(), KINK)
+            st.need_or_tie((k[0] - k[1]).abs(), KINK)
         r = getattr(torch, op)(k[0], k[1])
     elif op == "clamp":
         if st is not None:
-            st.need((k[0] - p["lo"]).abs(), KINK)
-            st.need((k[0] - p["hi"]).abs(), KINK)
+            st.need_or_tie((k[0] - p["lo"]).abs(), KINK)
+            st.need_or_tie((k[0] - p["hi"]).abs(), KINK)
         r = torch.clamp(k[0], p["lo"], p["hi"])
     elif op == "cmp":
         if st is not None:
@@ -332,7 +353,7 @@ def ev(n, xs, st=None):
             r = torch.linalg.vector_norm(a) if axes is None else torch.linalg.vector_norm(
                 a, dim=tuple(axes))
             if st is not None:
-                st.need(r, 0.05)
+                st.need_or_tie(r, 0.05)
     elif op == "index":
         r = k[0][tuple(p["idx"])]
     elif op == "reshape":
@@ -434,8 +455,8 @@ class Drawer:
             n = r.choice([2, 3, 4, -1, -2, -3])
             return Node("ipow", [a if n > 0 else half(a)], n=n)
         if f == "rpow":
-            c = r.choice([0.5, 1.5, -0.5, 2.5, -1.5, 2.0, 3.0])
-            base = a if c in (2.0, 3.0) else half(a)
+            c = r.choice([0.5, 1.5, -0.5, 2.5, -1.5, 2.0, 3.0, 4.0, -1.0, -2.0])
+            base = a if c == int(c) else half(a)
             return Node("pow", [base, Node("const", value=c, is_int=False)])
         if f == "cpow":
             return Node("pow", [Node("const", value=r.choice([0.5, 2.0, 3.0]), is_int=False), a])
@@ -635,11 +656,15 @@ def references(tree, xs, seed):
     return y.detach(), grads, [j.detach() for j in jac], hess
 
 
-def draw_point(rng, tree, shapes, ones_seed):
-    """A point away from kinks and overflow, with its references; None if the draw failed."""
-    xs = [torch.tensor([rng.uniform(-1.5, 1.5) for _ in range(size(s))], dtype=F64).reshape(s)
-          for s in shapes]
-    st = Stats()
+SNAP_GRID = [-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0]
+
+
+def draw_point(rng, tree, shapes, ones_seed, snapped=False):
+    """A point away from kinks and overflow, with its references; None if the draw failed. A
+    snapped point's inputs come from SNAP_GRID, and there ties and zeros are allowed (Stats)."""
+    draw = (lambda: rng.choice(SNAP_GRID)) if snapped else (lambda: rng.uniform(-1.5, 1.5))
+    xs = [torch.tensor([draw() for _ in range(size(s))], dtype=F64).reshape(s) for s in shapes]
+    st = Stats(ties=snapped)
     try:
         with torch.no_grad():
             y = ev(tree, xs, st)
@@ -676,8 +701,10 @@ def make_case(case_seed, opts, tree=None, shapes=None, ones_seed=None):
         else:
             shp, t, ones = shapes, tree, ones_seed
         pts = []
+        misses = 0  # a tree whose domain leaves out the grid takes a random point instead
         for _ in range(6 * opts.points):
-            p = draw_point(rng, t, shp, ones)
+            p = draw_point(rng, t, shp, ones, snapped=len(pts) % 3 == 2 and misses < 8)
+            misses = 0 if p is not None else misses + 1
             if p is not None:
                 pts.append(p)
                 if len(pts) == opts.points:
