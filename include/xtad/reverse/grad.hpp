@@ -1,5 +1,6 @@
 // Defines xtad::grad and xtad::backward (reverse mode), with wrt and allow_unused.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/reverse/adjoint.hpp"
 
