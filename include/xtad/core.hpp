@@ -1,5 +1,6 @@
 // Includes xtad's core layer: expressions, leaves, constants, nodes.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/constant.hpp"
 #include "xtad/core/error.hpp"

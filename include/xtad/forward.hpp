@@ -1,4 +1,5 @@
 // Includes xtad's forward mode: dual numbers.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/forward/dual.hpp"

@@ -1,5 +1,6 @@
 // Includes every op family of xtad (elementwise ops and reductions).
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/ops/arithmetic.hpp"
 #include "xtad/ops/compare.hpp"

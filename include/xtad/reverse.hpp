@@ -1,5 +1,6 @@
 // Includes xtad's reverse mode: eval, grad, backward, derivative.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/eval/build.hpp"
 #include "xtad/reverse/derivative.hpp"

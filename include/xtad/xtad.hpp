@@ -1,5 +1,6 @@
 // Includes all of xtad.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/core.hpp"
 #include "xtad/forward.hpp"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs xtad into a temporary prefix and builds and runs test/packaging/consumer three ways:
 # (1) Meson through pkg-config, (2) Meson with xtad as a subproject, (3) CMake find_package.
+# The install is docs/index.md's recipe and must compile nothing; the subproject must add no
+# target and no test of xtad's to its parent's build.
 # Usage: run.sh SOURCE_ROOT   (tools: PACKAGING_MESON, _CMAKE, _PKG_CONFIG, _NINJA)
 # Set XTAD_KEEP_TMP=1 to keep the temporary directory for a look after a failure.
 set -uo pipefail
@@ -50,9 +52,13 @@ run_consumer() {
 id=install
 way="(0) install"
 echo "packaging: $way into $prefix"
-step "meson setup" "${meson[@]}" setup "$tmp/build" "$src" --prefix="$prefix" \
-    -Dtests=disabled -Dbench=disabled -Ddocs=disabled -Dtour=disabled -Dpackaging_test=disabled
-step "meson install" "${meson[@]}" install -C "$tmp/build" --quiet
+step "meson setup" "${meson[@]}" setup "$tmp/build" "$src" --prefix="$prefix"
+step "meson install" "${meson[@]}" install -C "$tmp/build"
+if grep -q '^\[[0-9]*/[0-9]*\]' "$tmp/log-install.txt"; then
+    grep '^\[[0-9]*/[0-9]*\]' "$tmp/log-install.txt" | tail -n 3
+    echo "packaging: FAILED: meson install compiled something; xtad installs headers only"
+    exit 1
+fi
 pc_files=$(find "$prefix" -name xtad.pc)
 cmake_configs=$(find "$prefix" -name xtadConfig.cmake)
 for f in xtad/xtad.hpp xtad/core/xtensor.hpp; do
@@ -82,6 +88,15 @@ way_subproject() {
     mkdir "$tmp/sub/subprojects"
     ln -s "$src" "$tmp/sub/subprojects/xtad"
     step "meson setup" "${meson[@]}" setup "$tmp/sub-build" "$tmp/sub" -Dxtad_from=subproject
+    step "meson introspect" "${meson[@]}" introspect --targets --tests "$tmp/sub-build"
+    local targets tests
+    targets=$(grep -o '"subproject": "xtad"' "$tmp/log-$id.txt" | wc -l)
+    tests=$(grep -o '"suite": \["xtad[:"]' "$tmp/log-$id.txt" | wc -l)
+    echo "    xtad adds $targets targets and $tests tests to its parent's build"
+    if [ "$targets" != 0 ] || [ "$tests" != 0 ]; then
+        echo "packaging: FAILED: way $way, xtad's optional parts must be off in a subproject"
+        exit 1
+    fi
     step "meson compile" "${meson[@]}" compile -C "$tmp/sub-build"
     run_consumer "$tmp/sub-build/consumer"
 }

@@ -198,6 +198,25 @@ TEST_CASE("a leaf's new value is seen by the next evaluation, reductions include
     check_equal(eval(e), xt::xarray<double>{10., 15.});
 }
 
+TEST_CASE("grad_into needs no seed for a one-element expression, as grad") {
+    auto a = var<"a">(xt::xarray<double>{1., 2., 3.});
+    auto b = var<"b">(xt::xarray<double>{4., 5., 6.});
+    auto loss = sum(a * b + pow<2>(a));
+    xt::xarray<double> da, db;
+    grad_into(std::tie(da, db), loss, wrt(a, b));
+    check_equal(da, xt::xarray<double>{6., 9., 12.}); // b + 2a
+    check_equal(db, xt::xarray<double>{1., 2., 3.});  // a
+    // A leaf of one element, of unknown size at compile time: checked at run time.
+    auto c = var<"c">(xt::xarray<double>{2.});
+    xt::xarray<double> dc;
+    grad_into(std::tie(dc), 3. * pow<3>(c), wrt(c));
+    check_equal(dc, xt::xarray<double>{36.});
+    CHECK(error_of([&] { grad_into(std::tie(da), a * 2., wrt(a)); })
+              .find("xtad::grad_into: the expression has shape (3,) (3 elements); without a seed "
+                    "it needs exactly one element")
+          == 0);
+}
+
 TEST_CASE("errors name the op and the shapes") {
     auto a = var<"a">(xt::xarray<double>{1., 2., 3.});
     auto b = var<"b">(xt::xarray<double>{1., 2.});

@@ -1,5 +1,6 @@
 // Defines xtad's constants: compile-time rationals, runtime scalars, and constant tensors.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/expression.hpp"
 #include "xtad/core/xtensor.hpp"

@@ -1,5 +1,6 @@
 // Defines xtad::error, the exception for misuse that only the data shows.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include <cstddef>
 #include <sstream>

@@ -1,5 +1,6 @@
 // Defines the Expression concept, the traits every node answers, and compile-time leaf lists.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/fixed_string.hpp"
 #include "xtad/core/shape.hpp"

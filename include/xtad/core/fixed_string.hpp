@@ -1,5 +1,6 @@
 // Defines xtad::fixed_string, the compile-time name of a leaf (`var<"a">`).
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include <algorithm>
 #include <cstddef>

@@ -1,5 +1,6 @@
 // Defines xtad::leaf and xtad::var, the named variables that gradients are taken with respect to.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/constant.hpp"
 #include "xtad/core/error.hpp"

@@ -1,6 +1,7 @@
 // Defines the inner nodes of xtad's trees (unary, binary, select, reduce) and the closure rule
 // that turns an operand into a node.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/constant.hpp"
 #include "xtad/core/expression.hpp"

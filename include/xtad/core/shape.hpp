@@ -1,5 +1,6 @@
 // Defines xtad's runtime shapes and numpy/torch broadcasting on them.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/error.hpp"
 #include "xtad/core/xtensor.hpp"

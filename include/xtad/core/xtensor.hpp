@@ -1,5 +1,6 @@
 // The one place xtad includes xtensor from; xtensor moves its include paths in 0.26.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xarray.hpp>

@@ -1,5 +1,6 @@
 // Defines xtad::eval and the evaluator that turns a tree into one lazy xtensor expression.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/node.hpp"
 

@@ -1,5 +1,6 @@
 // Defines xtad::dual<T, N>, a value and N tangents: forward mode, nestable (T may be a dual).
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/constant.hpp"
 #include "xtad/core/leaf.hpp"

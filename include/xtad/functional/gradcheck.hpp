@@ -1,5 +1,6 @@
 // Defines xtad::gradcheck and xtad::gradgradcheck: xtad's derivatives against finite differences.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/functional/jacobian.hpp"
 

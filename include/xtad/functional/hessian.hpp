@@ -1,5 +1,6 @@
 // Defines xtad::hessian and xtad::hvp: second derivatives by nesting the modes.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/functional/jacobian.hpp"
 #include "xtad/reverse/derivative.hpp"

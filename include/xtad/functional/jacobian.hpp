@@ -1,5 +1,6 @@
 // Defines the functional transforms jacfwd, jacrev, jacobian, jvp and vjp, and at(...).
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/forward/dual.hpp"
 #include "xtad/reverse/grad.hpp"

@@ -1,5 +1,6 @@
 // Defines xtad::to_dot, which prints the tree of an expression as a Graphviz digraph.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/io/formula.hpp"
 

@@ -1,5 +1,6 @@
 // Defines xtad::to_string, which prints an expression as a formula (`3*a^3 - b^2`).
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/node.hpp"
 

@@ -1,5 +1,6 @@
 // Defines xtad::to_latex, which prints an expression as a LaTeX formula (`3 a^{3} - b^{2}`).
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/io/formula.hpp"
 

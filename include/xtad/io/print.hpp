@@ -1,5 +1,6 @@
 // Defines operator<< for xtad leaves and expressions: their values, printed as PyTorch does.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/eval/build.hpp"
 #include "xtad/io/repr.hpp"

@@ -13,6 +13,7 @@
 // torch: int64 and bool without a suffix, int8, uint8, int16 and int32 with `dtype=torch.<t>`,
 // and empty integer or bool tensors always with it.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/xtensor.hpp"
 

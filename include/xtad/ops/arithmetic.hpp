@@ -1,6 +1,7 @@
 // Defines + - * / and unary minus on xtad expressions, with the compile-time simplifier that
 // keeps derivatives small: 0*x is 0, 1*x is x, 3*(3*x) is 9*x.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/ops/elementwise.hpp"
 

@@ -1,5 +1,6 @@
 // Defines comparisons (masks), where, minimum, maximum and clamp.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/ops/arithmetic.hpp"
 

@@ -1,5 +1,6 @@
 // Defines the factories that build elementwise nodes, and the concepts of their arguments.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/node.hpp"
 

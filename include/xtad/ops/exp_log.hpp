@@ -1,5 +1,6 @@
 // Defines exp, expm1, log, log1p, log2 and log10.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/ops/power.hpp"
 

@@ -1,5 +1,6 @@
 // Defines sinh, cosh, tanh, asinh, acosh and atanh.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/ops/power.hpp"
 

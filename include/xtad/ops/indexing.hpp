@@ -1,5 +1,6 @@
 // Defines element access `x(i, j)` and stack(e0, e1, ...).
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/ops/compare.hpp"
 

@@ -1,5 +1,6 @@
 // Defines pow<N>, pow, square, sqrt and cbrt.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/ops/compare.hpp"
 

@@ -1,5 +1,6 @@
 // Defines the reductions sum, mean, prod and norm, over all elements or over axes.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/ops/power.hpp"
 

@@ -1,5 +1,6 @@
 // Defines abs, sign, sigmoid and erf.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/ops/exp_log.hpp"
 

@@ -1,5 +1,6 @@
 // Defines sin, cos, tan, asin, acos, atan and atan2.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/ops/power.hpp"
 

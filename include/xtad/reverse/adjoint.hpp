@@ -1,6 +1,7 @@
 // Defines the adjoint pass: a compile-time walk from the root of a tree to one leaf that builds
 // the leaf's adjoint as a new expression.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/eval/build.hpp"
 #include "xtad/ops/arithmetic.hpp"

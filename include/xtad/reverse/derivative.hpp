@@ -1,5 +1,6 @@
 // Defines xtad::derivative: the adjoint of a leaf as a new expression (torch's create_graph=True).
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/reverse/grad.hpp"
 

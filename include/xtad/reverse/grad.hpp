@@ -1,5 +1,6 @@
 // Defines xtad::grad and xtad::backward (reverse mode), with wrt and allow_unused.
 #pragma once
+#include "xtad/core/cxx20.hpp"
 
 #include "xtad/reverse/adjoint.hpp"
 
@@ -221,6 +222,18 @@ void grad_into(std::tuple<C&...> outs, E const& e, wrt_t<L...> const& w, S&& see
     static_assert(sizeof...(C) == sizeof...(L), "xtad::grad_into needs one output per leaf");
     detail::check_used<E, false, L...>();
     detail::grad_into_impl(outs, e, w, std::forward<S>(seed), "grad_into");
+}
+
+/// grad_into for a one-element expression (no seed needed: it is 1), as grad(e, wrt(...)).
+template <Expression E, class... L, class... C>
+void grad_into(std::tuple<C&...> outs, E const& e, wrt_t<L...> const& w) {
+    if constexpr (static_size_v<E> == static_size::many) {
+        static_assert(detail::always_false<E>,
+                      "xtad::grad_into(outs, e, wrt(...)) without a seed needs a one-element "
+                      "expression; pass a seed of e's shape");
+    } else {
+        grad_into(outs, e, w, detail::implicit_seed(e, "grad_into"));
+    }
 }
 
 namespace detail {
