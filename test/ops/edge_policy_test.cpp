@@ -129,7 +129,7 @@ using runner = std::function<void(edge_case const&, bool)>;
 using program = std::pair<std::string_view, runner>;
 
 /// The gradient for a seed of ones from a Jacobian of shape (outputs..., n): its columns summed.
-xt::xarray<double> ones_times(xt::xarray<double> const& jac, std::size_t n) {
+[[maybe_unused]] xt::xarray<double> ones_times(xt::xarray<double> const& jac, std::size_t n) {
     xt::xarray<double> r = xt::zeros<double>({n});
     std::size_t const rows = n == 0 ? 0 : jac.size() / n;
     for (std::size_t i = 0; i < rows; ++i) {
