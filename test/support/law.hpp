@@ -59,14 +59,12 @@ inline bool close(double got, double want, double tol) {
     return std::abs(got - want) <= tol * (1 + std::abs(want));
 }
 
-/// The leaves are named as gradcheck and the Jacobian transforms name theirs (x0, x1, ...), so
-/// that the trees built here and there are the same types, compiled once.
-inline constexpr auto const& arg_name = xtad::detail::input_name;
-
-/// Leaves named x0, x1, ... holding the given values, converted to T.
+/// Leaves holding the given values, converted to T. They are the leaves gradcheck and the
+/// Jacobian transforms make for their inputs (xtad::detail::input_leaf), so that the trees built
+/// here and there are the same types, compiled once.
 template <class T, class... X, std::size_t... I>
 auto make_leaves(std::index_sequence<I...>, X const&... x) {
-    return std::make_tuple(xtad::var<arg_name[I]>(xt::xarray<T>(xt::cast<T>(x)))...);
+    return std::make_tuple(xtad::detail::input_leaf<I>(xt::xarray<T>(xt::cast<T>(x)))...);
 }
 
 /// Sets the outermost tangent k of a (possibly nested) dual to v.
@@ -100,7 +98,7 @@ auto directed_leaves(std::index_sequence<I...>, std::vector<xt::xarray<double>> 
             set_tangent(pts[a].flat(i), 0, dir[a].flat(i));
         }
     }
-    return std::make_tuple(xtad::var<arg_name[I]>(std::move(pts[I]))...);
+    return std::make_tuple(xtad::detail::input_leaf<I>(std::move(pts[I]))...);
 }
 
 /// Forward mode and second derivatives in double: with w the seed, u and v random directions, J

@@ -7,6 +7,7 @@
 #include "xtad/core/expression.hpp"
 #include "xtad/core/xtensor.hpp"
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -202,11 +203,54 @@ struct container_for<xt::xfixed_container<ET, S, L, SH, Tag>> {
 
 } // namespace detail
 
+namespace detail {
+
+/// The first character of the names the transforms (jacrev, hessian, ...) give their inputs'
+/// leaves; var rejects it, so that a leaf of the user's own that f uses, even one named "x0",
+/// is a constant there and never taken for an input.
+inline constexpr char reserved_name_prefix = '%';
+
+constexpr std::size_t decimal_digits(std::size_t i) {
+    std::size_t d = 1;
+    for (; i >= 10; i /= 10) {
+        ++d;
+    }
+    return d;
+}
+
+template <std::size_t I>
+constexpr auto make_input_name() {
+    constexpr std::size_t n = decimal_digits(I);
+    char s[n + 2]{};
+    s[0] = reserved_name_prefix;
+    std::size_t i = I;
+    for (std::size_t k = n; k > 0; --k, i /= 10) {
+        s[k] = static_cast<char>('0' + i % 10);
+    }
+    return fixed_string<n + 2>(s);
+}
+
+/// The name of a transform's input I: "%0", "%1", ..., "%12", ...
+template <std::size_t I>
+inline constexpr auto input_name = make_input_name<I>();
+
+/// The leaf of a transform's input I, holding `value`.
+template <std::size_t I, class C>
+auto input_leaf(C value) {
+    return leaf<input_name<I>, type_tag<C>{}>(std::move(value));
+}
+
+} // namespace detail
+
 /// A leaf named `Name` holding `value` (a copy, or the moved container): `var<"a">(x)`.
 /// Containers keep their type (xarray, xtensor, xtensor_fixed); other xtensor expressions are
-/// evaluated into an xarray, and a number becomes a 0-d tensor.
+/// evaluated into an xarray, and a number becomes a 0-d tensor. Names starting with '%' are
+/// the transforms' own.
 template <fixed_string Name, class E>
 auto var(E&& value) {
+    static_assert(Name.size() == 0 || Name.data[0] != detail::reserved_name_prefix,
+                  "xtad::var: names starting with '%' are reserved for the inputs of the "
+                  "transforms (jacrev, hessian, ...); choose another name");
     if constexpr (std::is_arithmetic_v<std::remove_cvref_t<E>>) {
         using C = xt::xarray<std::remove_cvref_t<E>>;
         return leaf<Name, detail::type_tag<C>{}>(C(value));

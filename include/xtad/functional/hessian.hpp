@@ -6,6 +6,7 @@
 #include "xtad/reverse/derivative.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <string>
 #include <tuple>
@@ -26,144 +27,207 @@ enum class route {
 
 namespace detail {
 
-/// f(x) for the leaf `x`, checked to be one element (a Hessian is of a scalar function).
-template <class F, class L>
-auto scalar_call(F const& f, L const& x, char const* op) {
-    auto y = call_checked(f, x);
-    shape_t const s = y.shape();
-    if (size_of(s) != 1) {
-        throw error(std::string("xtad::") + op + ": the function returns shape " + shape_str(s)
-                    + "; a Hessian needs a one-element result (reduce it, e.g. with sum)");
-    }
-    return y;
-}
-
 /// Tangent width of the nested passes: 8 directions per pass.
 inline constexpr std::size_t hessian_width = 8;
 
-template <std::size_t N, class V, class F, class X>
-xt::xarray<V> hessian_fwd_rev(F const& f, X const& x0) {
+/// The K x K blocks of a Hessian, block (a, b) of shape x_a.shape + x_b.shape, allocated.
+template <class V, std::size_t K>
+using hessian_blocks = std::array<std::array<xt::xarray<V>, K>, K>;
+
+template <class V, class Leaves>
+auto make_blocks(Leaves const& leaves) {
+    constexpr std::size_t K = std::tuple_size_v<Leaves>;
+    auto const shapes =
+        std::apply([](auto const&... l) { return std::array<shape_t, K>{l.shape()...}; }, leaves);
+    hessian_blocks<V, K> h;
+    for (std::size_t a = 0; a < K; ++a) {
+        for (std::size_t b = 0; b < K; ++b) {
+            h[a][b] = xt::xarray<V>(jacobian_shape(shapes[a], shapes[b]));
+        }
+    }
+    return h;
+}
+
+/// Sets the tangent that `tangent(d)` selects of element g of the inputs laid end to end.
+template <class Leaves, class V, class Tangent>
+void set_seed(Leaves& leaves, std::array<std::size_t, std::tuple_size_v<Leaves>> const& sizes,
+              std::size_t g, V v, Tangent&& tangent) {
+    auto const [a, e] = locate(sizes, g);
+    with_value(leaves, a, [&](auto& value) { tangent(value.flat(e)) = v; });
+}
+
+template <std::size_t N, class V, class F, class... X>
+auto hessian_fwd_rev(F const& f, std::tuple<X const&...> const& pts) {
     using D = dual<V, N, call_tag<F, V>>;
-    auto x = var<"x0">(xt::xarray<D>(xt::cast<D>(x0)));
-    auto const y = scalar_call(f, x, "hessian");
-    std::size_t const n = x0.size();
-    xt::xarray<V> h(jacobian_shape(x.shape(), x.shape()));
-    xt::xarray<D> g;
+    constexpr std::size_t K = sizeof...(X);
+    auto leaves = make_input_leaves<D>(pts, std::index_sequence_for<X...>{});
+    auto const y = scalar_call(f, leaves, "hessian");
+    auto const sizes = value_sizes(leaves);
+    std::size_t n = 0;
+    for (std::size_t s : sizes) {
+        n += s;
+    }
+    auto h = make_blocks<V>(leaves);
+    std::array<xt::xarray<D>, K> g;
+    auto const w = wrt_all(leaves);
     ones const seed{y.shape()};
     for (std::size_t j0 = 0; j0 < n; j0 += N) {
-        for (std::size_t k = 0; k < N && j0 + k < n; ++k) {
-            x.value().flat(j0 + k).eps[k] = V(1);
+        std::size_t const width = std::min(N, n - j0);
+        for (std::size_t k = 0; k < width; ++k) {
+            set_seed(
+                leaves, sizes, j0 + k, V(1), [k](auto& d) -> auto& { return d.eps[k]; });
         }
-        grad_into_impl(std::tie(g), y, wrt(x), seed);
-        // g = grad f(x + sum_k t_k e_{j0+k}): its tangent k is column j0 + k of H.
-        for (std::size_t i = 0; i < n; ++i) {
-            for (std::size_t k = 0; k < N && j0 + k < n; ++k) {
-                h.flat(i * n + j0 + k) = g.flat(i).eps[k];
+        grad_into_impl(g, y, w, seed, "hessian");
+        // g = grad f(x + sum_k t_k e_{j0+k}): its tangent k is column j0 + k of H, which lies
+        // in the blocks of the input b that holds element j0 + k.
+        for (std::size_t k = 0; k < width; ++k) {
+            auto const [b, e] = locate(sizes, j0 + k);
+            for (std::size_t a = 0; a < K; ++a) {
+                for (std::size_t i = 0; i < sizes[a]; ++i) {
+                    h[a][b].flat(i * sizes[b] + e) = g[a].flat(i).eps[k];
+                }
             }
-        }
-        for (std::size_t k = 0; k < N && j0 + k < n; ++k) {
-            x.value().flat(j0 + k).eps[k] = V(0);
+            set_seed(
+                leaves, sizes, j0 + k, V(0), [k](auto& d) -> auto& { return d.eps[k]; });
         }
     }
     return h;
 }
 
-template <std::size_t N, class V, class F, class X>
-xt::xarray<V> hessian_fwd_fwd(F const& f, X const& x0) {
+template <std::size_t N, class V, class F, class... X>
+auto hessian_fwd_fwd(F const& f, std::tuple<X const&...> const& pts) {
     using D1 = dual<V, N, call_tag<F, V>>;
     using D = dual<D1, 1, call_tag<F, D1>>;
-    auto x = var<"x0">(xt::xarray<D>(xt::cast<D>(x0)));
-    auto const y = scalar_call(f, x, "hessian");
-    std::size_t const n = x0.size();
-    xt::xarray<V> h(jacobian_shape(x.shape(), x.shape()));
+    auto leaves = make_input_leaves<D>(pts, std::index_sequence_for<X...>{});
+    auto const y = scalar_call(f, leaves, "hessian");
+    auto const sizes = value_sizes(leaves);
+    std::size_t n = 0;
+    for (std::size_t s : sizes) {
+        n += s;
+    }
+    auto h = make_blocks<V>(leaves);
     xt::xarray<D> out;
+    auto outer = [](auto& d) -> auto& {
+        return d.eps[0].val;
+    };
     // H is symmetric: the rows are computed for the upper triangle and mirrored.
     for (std::size_t i = 0; i < n; ++i) {
-        x.value().flat(i).eps[0].val = V(1);
+        auto const [a, ei] = locate(sizes, i);
+        set_seed(leaves, sizes, i, V(1), outer);
         for (std::size_t j0 = i - i % N; j0 < n; j0 += N) {
-            for (std::size_t k = 0; k < N && j0 + k < n; ++k) {
-                x.value().flat(j0 + k).val.eps[k] = V(1);
+            std::size_t const width = std::min(N, n - j0);
+            for (std::size_t k = 0; k < width; ++k) {
+                set_seed(
+                    leaves, sizes, j0 + k, V(1), [k](auto& d) -> auto& { return d.val.eps[k]; });
             }
             eval_into(out, y);
-            for (std::size_t k = 0; k < N && j0 + k < n; ++k) {
+            for (std::size_t k = 0; k < width; ++k) {
                 if (j0 + k >= i) {
+                    auto const [b, ej] = locate(sizes, j0 + k);
                     V const hij = out.flat(0).eps[0].eps[k];
-                    h.flat(i * n + j0 + k) = hij;
-                    h.flat((j0 + k) * n + i) = hij;
+                    h[a][b].flat(ei * sizes[b] + ej) = hij;
+                    h[b][a].flat(ej * sizes[a] + ei) = hij;
                 }
-                x.value().flat(j0 + k).val.eps[k] = V(0);
+                set_seed(
+                    leaves, sizes, j0 + k, V(0), [k](auto& d) -> auto& { return d.val.eps[k]; });
             }
         }
-        x.value().flat(i).eps[0].val = V(0);
+        set_seed(leaves, sizes, i, V(0), outer);
     }
     return h;
 }
 
-template <class V, class F, class X>
-xt::xarray<V> hessian_rev_rev(F const& f, X const& x0) {
-    auto const x = var<"x0">(xt::xarray<V>(x0));
-    auto const y = scalar_call(f, x, "hessian");
-    auto const g = derivative(y, wrt(x));
-    std::size_t const n = x0.size();
-    xt::xarray<V> h(jacobian_shape(x.shape(), x.shape()));
-    xt::xarray<V> row;
-    xt::xarray<V> seed = xt::zeros<V>(x.shape());
-    for (std::size_t i = 0; i < n; ++i) {
-        seed.flat(i) = V(1);
-        grad_into_impl(std::tie(row), g, wrt(x), seed);
-        std::copy(row.begin(), row.end(), h.begin() + static_cast<std::ptrdiff_t>(i * n));
-        seed.flat(i) = V(0);
+template <class V, class F, class... X>
+auto hessian_rev_rev(F const& f, std::tuple<X const&...> const& pts) {
+    constexpr std::size_t K = sizeof...(X);
+    auto const leaves = make_input_leaves<V>(pts, std::index_sequence_for<X...>{});
+    auto const y = scalar_call(f, leaves, "hessian");
+    auto const w = wrt_all(leaves);
+    // The gradient as expressions, one per input: an input f ignores has a zero one.
+    auto const grads = [&] {
+        auto g = derivative_impl(y, w, ones{y.shape()});
+        if constexpr (K == 1) {
+            return std::make_tuple(std::move(g));
+        } else {
+            return g;
+        }
+    }();
+    auto const sizes = value_sizes(leaves);
+    auto h = make_blocks<V>(leaves);
+    std::array<xt::xarray<V>, K> row;
+    [&]<std::size_t... A>(std::index_sequence<A...>) {
+        (
+            [&] {
+                auto const& ga = std::get<A>(grads);
+                xt::xarray<V> seed = xt::zeros<V>(std::get<A>(leaves).shape());
+                for (std::size_t i = 0; i < sizes[A]; ++i) {
+                    seed.flat(i) = V(1);
+                    grad_into_impl(row, ga, w, seed, "hessian");
+                    for (std::size_t b = 0; b < K; ++b) {
+                        std::copy(row[b].begin(), row[b].end(),
+                                  h[A][b].begin() + static_cast<std::ptrdiff_t>(i * sizes[b]));
+                    }
+                    seed.flat(i) = V(0);
+                }
+            }(),
+            ...);
     }
+    (std::make_index_sequence<K>{});
     return h;
+}
+
+/// The Hessian's blocks as the transforms return them: the one block for one input.
+template <class V, std::size_t K>
+auto hessian_result(hessian_blocks<V, K>&& h) {
+    if constexpr (K == 1) {
+        return std::move(h[0][0]);
+    } else {
+        return std::move(h);
+    }
 }
 
 } // namespace detail
 
-/// The Hessian of f at x: f takes one xtad expression and returns a one-element expression;
-/// the result has shape x.shape + x.shape (torch.autograd.functional.hessian). By default
-/// forward over reverse (ceil(n/8) adjoint passes on dual numbers); `hessian<route::...>`
+/// The Hessian of f at the point: f takes one xtad expression per input and returns a
+/// one-element expression; for one input x the result has shape x.shape + x.shape
+/// (torch.autograd.functional.hessian). With several inputs (`at(x, y)`), a K x K array of
+/// blocks, `H[a][b]` = d2f / dx_a dx_b of shape x_a.shape + x_b.shape, as torch's tuple of
+/// tuples (`auto [Hx, Hy] = H;` binds the rows). By default forward over reverse (ceil(n/8)
+/// adjoint passes on dual numbers, n the inputs' elements together); `hessian<route::...>`
 /// picks another route, all three give the same numbers.
-template <route R = route::forward_over_reverse, class F, class X>
-auto hessian(F const& f, at_t<X> const& p) {
-    using V = detail::point_value_t<X>;
-    auto const& x0 = std::get<0>(p.points);
+template <route R = route::forward_over_reverse, class F, class... X>
+auto hessian(F const& f, at_t<X...> const& p) {
+    using V = detail::common_point_t<X...>;
     constexpr std::size_t N = detail::hessian_width;
     if constexpr (R == route::forward_over_reverse) {
-        return detail::hessian_fwd_rev<N, V>(f, x0);
+        return detail::hessian_result(detail::hessian_fwd_rev<N, V>(f, p.points));
     } else if constexpr (R == route::forward_over_forward) {
-        return detail::hessian_fwd_fwd<N, V>(f, x0);
+        return detail::hessian_result(detail::hessian_fwd_fwd<N, V>(f, p.points));
     } else {
-        return detail::hessian_rev_rev<V>(f, x0);
+        return detail::hessian_result(detail::hessian_rev_rev<V>(f, p.points));
     }
 }
 
-/// The value of f at x and the Hessian-vector product H·v, in one adjoint pass on dual numbers
-/// (torch.autograd.functional.hvp). f returns a one-element expression; v has x's shape.
-template <class F, class X, class T>
-auto hvp(F const& f, at_t<X> const& p, T const& v) {
-    using V = detail::point_value_t<X>;
+/// The value of f at the point and the Hessian-vector product H v, in one adjoint pass on dual
+/// numbers (torch.autograd.functional.hvp). f returns a one-element expression; v has x's
+/// shape. With several inputs, v is a tuple of vectors, one per input (`std::tie(vx, vy)`), and
+/// so is H v: (H v)_a = sum_b H[a][b] v_b.
+template <class F, class... X, class T>
+auto hvp(F const& f, at_t<X...> const& p, T const& v) {
+    using V = detail::common_point_t<X...>;
     using D = dual<V, 1, call_tag<F, V>>;
-    auto const& x0 = std::get<0>(p.points);
-    if (!std::equal(x0.shape().begin(), x0.shape().end(), v.shape().begin(), v.shape().end())) {
-        throw error("xtad::hvp: the vector has shape " + detail::shape_str(v.shape())
-                    + " but the input has shape " + detail::shape_str(x0.shape()));
+    constexpr std::size_t K = sizeof...(X);
+    auto const leaves =
+        detail::directed_leaves<D>(p.points, v, "hvp", "vector", std::index_sequence_for<X...>{});
+    auto const y = detail::scalar_call(f, leaves, "hvp");
+    xt::xarray<V> value = detail::split_dual<V>(eval(y)).first;
+    std::array<xt::xarray<D>, K> g;
+    detail::grad_into_impl(g, y, detail::wrt_all(leaves), ones{y.shape()}, "hvp");
+    std::array<xt::xarray<V>, K> hv;
+    for (std::size_t a = 0; a < K; ++a) {
+        hv[a] = detail::split_dual<V>(g[a]).second;
     }
-    xt::xarray<D> xd = xt::cast<D>(x0);
-    for (std::size_t i = 0; i < xd.size(); ++i) {
-        xd.flat(i).eps[0] = static_cast<V>(v.flat(i));
-    }
-    auto const x = var<"x0">(std::move(xd));
-    auto const y = detail::scalar_call(f, x, "hvp");
-    xt::xarray<D> const value_d = eval(y);
-    auto [g] = grad(y, wrt(x), ones_like(y));
-    xt::xarray<V> value(value_d.shape()), hv(g.shape());
-    for (std::size_t i = 0; i < value_d.size(); ++i) {
-        value.flat(i) = value_d.flat(i).val;
-    }
-    for (std::size_t i = 0; i < g.size(); ++i) {
-        hv.flat(i) = g.flat(i).eps[0];
-    }
-    return std::make_tuple(std::move(value), std::move(hv));
+    return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(hv)));
 }
 
 } // namespace xtad

@@ -6,6 +6,7 @@
 #include "xtad/reverse/grad.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <string>
 #include <tuple>
@@ -28,8 +29,6 @@ requires(xt::is_xexpression<X>::value&&...) at_t<X...> at(X const&... x) {
 
 namespace detail {
 
-inline constexpr fixed_string<3> input_name[] = {"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7"};
-
 template <class X>
 using point_value_t = typename X::value_type;
 
@@ -51,6 +50,18 @@ auto call_checked(F const& f, L const&... l) {
     }
 }
 
+/// f applied to a tuple of leaves.
+template <class F, class Leaves>
+auto call_on(F const& f, Leaves const& leaves) {
+    return std::apply([&](auto const&... l) { return call_checked(f, l...); }, leaves);
+}
+
+/// wrt(...) of a tuple of leaves.
+template <class Leaves>
+auto wrt_all(Leaves const& leaves) {
+    return std::apply([](auto const&... l) { return wrt(l...); }, leaves);
+}
+
 /// The Jacobian's shape: out.shape + in.shape, as torch.autograd.functional.jacobian.
 inline shape_t jacobian_shape(shape_t const& out, shape_t const& in) {
     shape_t s = out;
@@ -58,13 +69,147 @@ inline shape_t jacobian_shape(shape_t const& out, shape_t const& in) {
     return s;
 }
 
+/// One leaf per point, input I named input_name<I>, holding the point as an xarray of V.
 template <class V, class... X, std::size_t... I>
 auto make_input_leaves(std::tuple<X const&...> const& pts, std::index_sequence<I...>) {
-    return std::make_tuple(var<input_name[I]>(xt::xarray<V>(std::get<I>(pts)))...);
+    return std::make_tuple(input_leaf<I>(xt::xarray<V>(xt::cast<V>(std::get<I>(pts))))...);
 }
 
 template <class... X>
 using common_point_t = std::common_type_t<point_value_t<X>...>;
+
+/// The result of a transform with one entry per input: the entry itself for one input, else a
+/// tuple of them.
+template <class T, std::size_t K>
+auto one_or_tuple(std::array<T, K>&& a) {
+    if constexpr (K == 1) {
+        return std::move(a[0]);
+    } else {
+        return std::apply([](auto&... t) { return std::make_tuple(std::move(t)...); }, a);
+    }
+}
+
+/// Where element g of the inputs laid end to end lies: the input and the element within it.
+template <std::size_t K>
+std::pair<std::size_t, std::size_t> locate(std::array<std::size_t, K> const& sizes, std::size_t g) {
+    std::size_t a = 0;
+    while (g >= sizes[a]) {
+        g -= sizes[a];
+        ++a;
+    }
+    return {a, g};
+}
+
+/// The element counts of the leaves' values.
+template <class Leaves>
+auto value_sizes(Leaves const& leaves) {
+    return std::apply(
+        [](auto const&... l) { return std::array<std::size_t, sizeof...(l)>{l.value().size()...}; },
+        leaves);
+}
+
+/// Calls fn(value) with the value (a container) of leaf `a`, a run-time index.
+template <class Leaves, class Fn>
+void with_value(Leaves& leaves, std::size_t a, Fn&& fn) {
+    std::apply(
+        [&](auto&... l) {
+            std::size_t i = 0;
+            ((i++ == a ? fn(l.value()) : void()), ...);
+        },
+        leaves);
+}
+
+template <class T>
+constexpr bool is_tuple = false;
+template <class... T>
+constexpr bool is_tuple<std::tuple<T...>> = true;
+
+/// Direction I of `v`, given for K inputs: one tensor when K is 1, else a tuple of K tensors
+/// (`std::tie(vx, vy)`, as torch's tuple of tangents).
+template <std::size_t I, std::size_t K, class T>
+decltype(auto) direction(T const& v) {
+    if constexpr (is_tuple<T>) {
+        static_assert(std::tuple_size_v<T> == K,
+                      "xtad: give one direction tensor per input in at(...)");
+        return std::get<I>(v);
+    } else {
+        static_assert(K == 1, "xtad: with several inputs in at(...), give the directions as a "
+                              "tuple of tensors, one per input: std::tie(vx, vy)");
+        return (v);
+    }
+}
+
+/// The point x0 as dual numbers D whose tangent 0 is the direction v, checked to have x0's shape.
+template <class D, class X, class T>
+xt::xarray<D> directed(X const& x0, T const& v, char const* op, char const* what, std::size_t i,
+                       std::size_t k) {
+    if (!std::equal(x0.shape().begin(), x0.shape().end(), v.shape().begin(), v.shape().end())) {
+        std::string const which = k == 1 ? "" : " for input " + std::to_string(i);
+        throw error(std::string("xtad::") + op + ": the " + what + which + " has shape "
+                    + shape_str(v.shape()) + " but the input has shape " + shape_str(x0.shape()));
+    }
+    using V = typename D::value_type;
+    xt::xarray<D> xd = xt::cast<D>(x0);
+    for (std::size_t j = 0; j < xd.size(); ++j) {
+        xd.flat(j).eps[0] = static_cast<V>(v.flat(j));
+    }
+    return xd;
+}
+
+/// One leaf per input, holding the point as dual numbers D with the directions in tangent 0.
+template <class D, class... X, class T, std::size_t... I>
+auto directed_leaves(std::tuple<X const&...> const& pts, T const& v, char const* op,
+                     char const* what, std::index_sequence<I...>) {
+    constexpr std::size_t k = sizeof...(X);
+    return std::make_tuple(
+        input_leaf<I>(directed<D>(std::get<I>(pts), direction<I, k>(v), op, what, I, k))...);
+}
+
+/// The values (tangent 0) of a tensor of duals, and its tangents.
+template <class V, class D>
+std::pair<xt::xarray<V>, xt::xarray<V>> split_dual(xt::xarray<D> const& d) {
+    std::pair<xt::xarray<V>, xt::xarray<V>> r{xt::xarray<V>(d.shape()), xt::xarray<V>(d.shape())};
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        r.first.flat(i) = d.flat(i).val;
+        r.second.flat(i) = d.flat(i).eps[0];
+    }
+    return r;
+}
+
+/// The Jacobian by reverse mode, and the value when asked for (else an empty tensor).
+template <bool WithValue, class F, class... X>
+auto value_and_jacrev_impl(F const& f, at_t<X...> const& p) {
+    using V = common_point_t<X...>;
+    constexpr std::size_t K = sizeof...(X);
+    auto const leaves = make_input_leaves<V>(p.points, std::index_sequence_for<X...>{});
+    auto const y = call_on(f, leaves);
+    shape_t const ys = y.shape();
+    std::size_t const m = size_of(ys);
+    xt::xarray<V> value;
+    if constexpr (WithValue) {
+        value = eval(y);
+    }
+    auto const shapes =
+        std::apply([](auto const&... l) { return std::array<shape_t, K>{l.shape()...}; }, leaves);
+    std::array<xt::xarray<V>, K> jac, rows;
+    for (std::size_t a = 0; a < K; ++a) {
+        jac[a] = xt::xarray<V>(jacobian_shape(ys, shapes[a]));
+        rows[a] = xt::xarray<V>(shapes[a]);
+    }
+    auto const w = wrt_all(leaves);
+    xt::xarray<V> seed = xt::zeros<V>(ys);
+    for (std::size_t i = 0; i < m; ++i) {
+        seed.flat(i) = V(1);
+        // An input f ignores has a zero Jacobian block, as in torch (strict=False).
+        grad_into_impl(rows, y, w, seed, "jacrev");
+        for (std::size_t a = 0; a < K; ++a) {
+            std::copy(rows[a].begin(), rows[a].end(),
+                      jac[a].begin() + static_cast<std::ptrdiff_t>(i * rows[a].size()));
+        }
+        seed.flat(i) = V(0);
+    }
+    return std::make_pair(std::move(value), one_or_tuple(std::move(jac)));
+}
 
 } // namespace detail
 
@@ -73,48 +218,7 @@ using common_point_t = std::common_type_t<point_value_t<X>...>;
 /// Jacobian (shape out.shape + in.shape) for one input, a tuple of them for several.
 template <class F, class... X>
 auto jacrev(F const& f, at_t<X...> const& p) {
-    static_assert(sizeof...(X) <= 8, "xtad::jacrev takes at most 8 inputs");
-    using V = detail::common_point_t<X...>;
-    constexpr auto idx = std::index_sequence_for<X...>{};
-    auto const leaves = detail::make_input_leaves<V>(p.points, idx);
-    auto const y =
-        std::apply([&](auto const&... l) { return detail::call_checked(f, l...); }, leaves);
-    shape_t const ys = y.shape();
-    std::size_t const m = detail::size_of(ys);
-    auto jac = std::apply(
-        [&](auto const&... l) {
-            return std::make_tuple(xt::xarray<V>(detail::jacobian_shape(ys, l.shape()))...);
-        },
-        leaves);
-    auto rows = std::apply(
-        [](auto const&... l) { return std::make_tuple(xt::xarray<V>(l.shape())...); }, leaves);
-    xt::xarray<V> seed = xt::zeros<V>(ys);
-    for (std::size_t i = 0; i < m; ++i) {
-        seed.flat(i) = V(1);
-        std::apply(
-            [&](auto&... r) {
-                // An input f ignores has a zero Jacobian block, as in torch (strict=False).
-                std::apply(
-                    [&](auto const&... l) {
-                        detail::grad_into_impl(std::tie(r...), y, wrt(l...), seed);
-                    },
-                    leaves);
-            },
-            rows);
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            ((std::copy(std::get<I>(rows).begin(), std::get<I>(rows).end(),
-                        std::get<I>(jac).begin()
-                            + static_cast<std::ptrdiff_t>(i * std::get<I>(rows).size()))),
-             ...);
-        }
-        (idx);
-        seed.flat(i) = V(0);
-    }
-    if constexpr (sizeof...(X) == 1) {
-        return std::get<0>(std::move(jac));
-    } else {
-        return jac;
-    }
+    return detail::value_and_jacrev_impl<false>(f, p).second;
 }
 
 namespace detail {
@@ -123,16 +227,17 @@ namespace detail {
 /// example's 2), else 8 tangents per pass.
 inline constexpr std::size_t default_width = 8;
 
+/// The Jacobian block of input `Active` by forward mode, N columns per pass; the value too when
+/// `value` is given.
 template <std::size_t N, std::size_t Active, class F, class V, class... X, std::size_t... I>
 xt::xarray<V> jacfwd_block(F const& f, std::tuple<X const&...> const& pts,
-                           std::index_sequence<I...>) {
+                           std::index_sequence<I...>, xt::xarray<V>* value) {
     // Tagged with the call, so that these tangents cannot be confused with another call's.
     using D = dual<V, N, call_tag<F, V>>;
     // The active input's leaf carries N tangents; the others are constants of the same type.
-    auto leaves =
-        std::make_tuple(var<input_name[I]>(xt::xarray<D>(xt::cast<D>(std::get<I>(pts))))...);
+    auto leaves = std::make_tuple(input_leaf<I>(xt::xarray<D>(xt::cast<D>(std::get<I>(pts))))...);
     auto& x = std::get<Active>(leaves);
-    auto const y = std::apply([&](auto const&... l) { return call_checked(f, l...); }, leaves);
+    auto const y = call_on(f, leaves);
     shape_t const ys = y.shape();
     std::size_t const m = size_of(ys);
     std::size_t const n = x.value().size();
@@ -152,7 +257,38 @@ xt::xarray<V> jacfwd_block(F const& f, std::tuple<X const&...> const& pts,
             x.value().flat(j0 + k).eps[k] = V(0);
         }
     }
+    if (value) {
+        if (n == 0) {
+            eval_into(out, y);
+        }
+        *value = split_dual<V>(out).first;
+    }
     return jac;
+}
+
+/// The Jacobian by forward mode, and the value when asked for (else an empty tensor).
+template <std::size_t N, bool WithValue, class F, class... X>
+auto value_and_jacfwd_impl(F const& f, at_t<X...> const& p) {
+    using V = common_point_t<X...>;
+    constexpr auto idx = std::index_sequence_for<X...>{};
+    xt::xarray<V> value;
+    auto one_input = [&]<std::size_t Active>() {
+        // The value comes with the first input's passes.
+        xt::xarray<V>* const v = WithValue && Active == 0 ? &value : nullptr;
+        if constexpr (N != 0) {
+            return jacfwd_block<N, Active, F, V>(f, p.points, idx, v);
+        } else {
+            if (std::get<Active>(p.points).size() <= 2) {
+                return jacfwd_block<2, Active, F, V>(f, p.points, idx, v);
+            }
+            return jacfwd_block<default_width, Active, F, V>(f, p.points, idx, v);
+        }
+    };
+    auto jac = [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<xt::xarray<V>, sizeof...(X)>{one_input.template operator()<I>()...};
+    }
+    (idx);
+    return std::make_pair(std::move(value), one_or_tuple(std::move(jac)));
 }
 
 } // namespace detail
@@ -162,28 +298,7 @@ xt::xarray<V> jacfwd_block(F const& f, std::tuple<X const&...> const& pts,
 /// given: `jacfwd<4>(f, at(x))`). Same arguments and result as jacrev.
 template <std::size_t N = 0, class F, class... X>
 auto jacfwd(F const& f, at_t<X...> const& p) {
-    static_assert(sizeof...(X) <= 8, "xtad::jacfwd takes at most 8 inputs");
-    using V = detail::common_point_t<X...>;
-    constexpr auto idx = std::index_sequence_for<X...>{};
-    auto one_input = [&]<std::size_t Active>() {
-        if constexpr (N != 0) {
-            return detail::jacfwd_block<N, Active, F, V>(f, p.points, idx);
-        } else {
-            if (std::get<Active>(p.points).size() <= 2) {
-                return detail::jacfwd_block<2, Active, F, V>(f, p.points, idx);
-            }
-            return detail::jacfwd_block<detail::default_width, Active, F, V>(f, p.points, idx);
-        }
-    };
-    auto jac = [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return std::make_tuple(one_input.template operator()<I>()...);
-    }
-    (idx);
-    if constexpr (sizeof...(X) == 1) {
-        return std::get<0>(std::move(jac));
-    } else {
-        return jac;
-    }
+    return detail::value_and_jacfwd_impl<N, false>(f, p).second;
 }
 
 namespace detail {
@@ -201,6 +316,16 @@ inline bool forward_is_cheaper(std::size_t n, std::size_t m) {
     return fwd <= rev;
 }
 
+/// Whether jacobian(f, p) takes forward mode: f's output size decides, with the inputs' sizes.
+template <class F, class... X>
+bool forward_for(F const& f, at_t<X...> const& p) {
+    std::size_t n = 0;
+    std::apply([&](auto const&... x) { ((n += x.size()), ...); }, p.points);
+    using V = common_point_t<X...>;
+    auto const leaves = make_input_leaves<V>(p.points, std::index_sequence_for<X...>{});
+    return forward_is_cheaper(n, size_of(call_on(f, leaves).shape()));
+}
+
 } // namespace detail
 
 /// The Jacobian of f at the point, by the mode expected to be faster for its shapes (see
@@ -208,49 +333,45 @@ inline bool forward_is_cheaper(std::size_t n, std::size_t m) {
 /// many inputs and few outputs. Same arguments and result as jacfwd and jacrev.
 template <class F, class... X>
 auto jacobian(F const& f, at_t<X...> const& p) {
-    std::size_t n = 0;
-    std::apply([&](auto const&... x) { ((n += x.size()), ...); }, p.points);
-    using V = detail::common_point_t<X...>;
-    auto const leaves = detail::make_input_leaves<V>(p.points, std::index_sequence_for<X...>{});
-    std::size_t const m = detail::size_of(
-        std::apply([&](auto const&... l) { return detail::call_checked(f, l...); }, leaves)
-            .shape());
-    if (detail::forward_is_cheaper(n, m)) {
+    if (detail::forward_for(f, p)) {
         return jacfwd(f, p);
     }
     return jacrev(f, p);
 }
 
-/// The value of f at x and the Jacobian-vector product J v, in one forward pass (one input).
-template <class F, class X, class T>
-auto jvp(F const& f, at_t<X> const& p, T const& v) {
-    using V = detail::point_value_t<X>;
+/// The value of f at the point and its Jacobian, in one call (the residual and its Jacobian, as
+/// a Gauss-Newton step needs): `auto [r, J] = value_and_jacobian(f, at(p))`. The mode is
+/// chosen as by jacobian; forward mode gets the value from its first pass, reverse mode
+/// evaluates f once more. With several inputs, J is a tuple of blocks, as jacobian's.
+template <class F, class... X>
+auto value_and_jacobian(F const& f, at_t<X...> const& p) {
+    auto r = detail::forward_for(f, p) ? detail::value_and_jacfwd_impl<0, true>(f, p)
+                                       : detail::value_and_jacrev_impl<true>(f, p);
+    return std::make_tuple(std::move(r.first), std::move(r.second));
+}
+
+/// The value of f at the point and the Jacobian-vector product J v = sum_i J_i v_i, in one
+/// forward pass: `auto [y, Jv] = jvp(f, at(x), v)`. v has the input's shape; with several inputs,
+/// a tuple of tangents, one per input (`jvp(f, at(x, y), std::tie(vx, vy))`), as torch's jvp.
+template <class F, class... X, class T>
+auto jvp(F const& f, at_t<X...> const& p, T const& v) {
+    using V = detail::common_point_t<X...>;
     using D = dual<V, 1, call_tag<F, V>>;
-    auto const& x0 = std::get<0>(p.points);
-    if (!std::equal(x0.shape().begin(), x0.shape().end(), v.shape().begin(), v.shape().end())) {
-        throw error("xtad::jvp: the tangent has shape " + detail::shape_str(v.shape())
-                    + " but the input has shape " + detail::shape_str(x0.shape()));
-    }
-    xt::xarray<D> xd = xt::cast<D>(x0);
-    for (std::size_t i = 0; i < xd.size(); ++i) {
-        xd.flat(i).eps[0] = static_cast<V>(v.flat(i));
-    }
-    auto const x = var<"x0">(std::move(xd));
-    xt::xarray<D> const out = eval(detail::call_checked(f, x));
-    xt::xarray<V> value(out.shape()), tangent(out.shape());
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        value.flat(i) = out.flat(i).val;
-        tangent.flat(i) = out.flat(i).eps[0];
-    }
+    auto const leaves =
+        detail::directed_leaves<D>(p.points, v, "jvp", "tangent", std::index_sequence_for<X...>{});
+    auto [value, tangent] = detail::split_dual<V>(eval(detail::call_on(f, leaves)));
     return std::make_tuple(std::move(value), std::move(tangent));
 }
 
-/// The value of f at x and the vector-Jacobian product w^T J, in one reverse pass (one input).
-template <class F, class X, class W>
-auto vjp(F const& f, at_t<X> const& p, W const& w) {
-    using V = detail::point_value_t<X>;
-    auto const x = var<"x0">(xt::xarray<V>(std::get<0>(p.points)));
-    auto const y = detail::call_checked(f, x);
+/// The value of f at the point and the vector-Jacobian product w^T J, in one reverse pass:
+/// `auto [y, g] = vjp(f, at(x), w)`, w of f's output shape. With several inputs, g is a tuple
+/// (one per input, as torch's vjp); an input f ignores gets zeros.
+template <class F, class... X, class W>
+auto vjp(F const& f, at_t<X...> const& p, W const& w) {
+    using V = detail::common_point_t<X...>;
+    constexpr std::size_t K = sizeof...(X);
+    auto const leaves = detail::make_input_leaves<V>(p.points, std::index_sequence_for<X...>{});
+    auto const y = detail::call_on(f, leaves);
     shape_t const ys = y.shape();
     shape_t const ws = detail::to_shape(w.shape());
     if (ws != ys) {
@@ -258,8 +379,41 @@ auto vjp(F const& f, at_t<X> const& p, W const& w) {
                     + " but the function's output has shape " + detail::shape_str(ys));
     }
     xt::xarray<V> value = eval(y);
-    auto [g] = grad(y, wrt(x), w);
-    return std::make_tuple(std::move(value), std::move(g));
+    std::array<xt::xarray<V>, K> g;
+    detail::grad_into_impl(g, y, detail::wrt_all(leaves), w, "vjp");
+    return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+}
+
+namespace detail {
+
+/// f at the leaves, checked to have one element (a gradient or a Hessian is of a scalar).
+template <class F, class Leaves>
+auto scalar_call(F const& f, Leaves const& leaves, char const* op) {
+    auto y = call_on(f, leaves);
+    shape_t const s = y.shape();
+    if (size_of(s) != 1) {
+        throw error(std::string("xtad::") + op + ": the function returns shape " + shape_str(s)
+                    + "; it needs a one-element result (reduce it, e.g. with sum)");
+    }
+    return y;
+}
+
+} // namespace detail
+
+/// The value of f at the point and its gradient, in one call (jax.value_and_grad): f returns a
+/// one-element expression; `auto [loss, g] = value_and_grad(f, at(w))`. The value keeps f's
+/// shape (0-d for a sum: `loss()` is the number). With several inputs, g is a tuple of
+/// gradients, one per input; an input f ignores gets zeros.
+template <class F, class... X>
+auto value_and_grad(F const& f, at_t<X...> const& p) {
+    using V = detail::common_point_t<X...>;
+    constexpr std::size_t K = sizeof...(X);
+    auto const leaves = detail::make_input_leaves<V>(p.points, std::index_sequence_for<X...>{});
+    auto const y = detail::scalar_call(f, leaves, "value_and_grad");
+    xt::xarray<V> value = eval(y);
+    std::array<xt::xarray<V>, K> g;
+    detail::grad_into_impl(g, y, detail::wrt_all(leaves), ones{y.shape()}, "value_and_grad");
+    return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
 }
 
 } // namespace xtad

@@ -1,0 +1,220 @@
+// The transforms with several inputs and the value along: value_and_grad, value_and_jacobian,
+// jvp, vjp, hvp and hessian at at(x, y, ...), any number of inputs, and the inputs' leaves
+// never taken for a leaf of the user's own.
+#include <xtad/functional.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+using namespace xtad;
+
+namespace {
+
+void check_close(xt::xarray<double> const& got, xt::xarray<double> const& want,
+                 double tol = 1e-12) {
+    REQUIRE(got.shape() == want.shape());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        CHECK(std::abs(got.flat(i) - want.flat(i)) <= tol * (1 + std::abs(want.flat(i))));
+    }
+}
+
+xt::xarray<double> diag(xt::xarray<double> const& d) {
+    xt::xarray<double> m = xt::zeros<double>({d.size(), d.size()});
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        m(i, i) = d(i);
+    }
+    return m;
+}
+
+/// f(x, s) = s * sum(exp(x)) + s^3, x of shape (2,) and s 0-d: blocks of three different shapes.
+/// df/dx = s e^x, df/ds = sum(e^x) + 3 s^2; H_xx = diag(s e^x), H_xs = e^x (shape (2,)),
+/// H_ss = 6 s (shape ()).
+auto const two_shapes = [](auto const& x, auto const& s) { return s * sum(exp(x)) + pow<3>(s); };
+
+xt::xarray<double> const x0 = {0.5, -1.};
+xt::xarray<double> const s0 = 1.5;
+
+template <class H>
+void check_two_shapes_hessian(H const& h) {
+    static_assert(std::is_same_v<H, std::array<std::array<xt::xarray<double>, 2>, 2>>);
+    xt::xarray<double> const ex = xt::exp(x0);
+    check_close(h[0][0], diag(s0() * ex));
+    check_close(h[0][1], ex);
+    check_close(h[1][0], ex);
+    check_close(h[1][1], xt::xarray<double>(6. * s0()));
+}
+
+} // namespace
+
+TEST_CASE("value_and_grad: the value and the gradient in one call, one input or several") {
+    auto const cube = [](auto const& x) { return sum(x * x * x); };
+    xt::xarray<double> const x = {1., -2., 3.};
+    auto [v, g] = value_and_grad(cube, at(x));
+    static_assert(std::is_same_v<decltype(g), xt::xarray<double>>);
+    CHECK(v.dimension() == 0);
+    CHECK(v() == 1. - 8. + 27.);
+    check_close(g, 3. * x * x);
+
+    auto [v2, g2] = value_and_grad(two_shapes, at(x0, s0));
+    CHECK(v2() == doctest::Approx(s0() * xt::sum(xt::exp(x0))() + std::pow(s0(), 3)));
+    auto const& [gx, gs] = g2;
+    check_close(gx, s0() * xt::exp(x0));
+    check_close(gs, xt::xarray<double>(xt::sum(xt::exp(x0))() + 3. * s0() * s0()));
+
+    // An input f ignores gets zeros, as jacrev's block (torch: strict=False).
+    auto [v3, g3] =
+        value_and_grad([](auto const& a, auto const&) { return sum(a * a); }, at(x, x0));
+    CHECK(v3() == 14.);
+    check_close(std::get<0>(g3), 2. * x);
+    check_close(std::get<1>(g3), xt::zeros<double>({2}));
+
+    CHECK_THROWS_WITH_AS(value_and_grad([](auto const& a) { return a * a; }, at(x)),
+                         "xtad::value_and_grad: the function returns shape (3,); it needs a "
+                         "one-element result (reduce it, e.g. with sum)",
+                         xtad::error);
+}
+
+TEST_CASE("value_and_jacobian: the residual and its Jacobian, by either mode") {
+    // Few inputs, many outputs: forward mode (the value from its first pass).
+    xt::xarray<double> const t = {0., 0.5, 1., 1.5, 2., 2.5, 3., 3.5, 4., 4.5, 5., 5.5};
+    auto const residual = [&](auto const& p) { return p(0) * exp(p(1) * t) - 1.; };
+    xt::xarray<double> const p0 = {2., -0.5};
+    REQUIRE(detail::forward_for(residual, at(p0)));
+    auto [r, J] = value_and_jacobian(residual, at(p0));
+    check_close(r, 2. * xt::exp(-0.5 * t) - 1.);
+    check_close(J, jacrev(residual, at(p0)));
+
+    // Many inputs, one output: reverse mode (the value evaluated once more).
+    auto const norm2 = [](auto const& x) { return sum(x * x); };
+    xt::xarray<double> const x = xt::linspace<double>(-1., 1., 40);
+    REQUIRE_FALSE(detail::forward_for(norm2, at(x)));
+    auto [v, Jn] = value_and_jacobian(norm2, at(x));
+    CHECK(v() == doctest::Approx(xt::sum(x * x)()));
+    check_close(Jn, 2. * x);
+
+    // Several inputs: a tuple of blocks, as jacobian's; forward mode on an empty first input
+    // still gives the value.
+    auto [v2, J2] = value_and_jacobian([](auto const& a, auto const& b) { return a * b + sum(b); },
+                                       at(xt::xarray<double>{1., 2.}, xt::xarray<double>{3., 4.}));
+    check_close(v2, xt::xarray<double>{10., 15.});
+    check_close(std::get<0>(J2), diag(xt::xarray<double>{3., 4.}));
+    check_close(std::get<1>(J2), xt::xarray<double>{{2., 1.}, {1., 3.}});
+    auto [v3, J3] = value_and_jacobian([](auto const& a, auto const& b) { return sum(a) + b; },
+                                       at(xt::xarray<double>::from_shape({0}), x0));
+    check_close(v3, x0);
+    CHECK(std::get<0>(J3).shape() == std::vector<std::size_t>{2, 0});
+    check_close(std::get<1>(J3), diag(xt::ones<double>({2})));
+}
+
+TEST_CASE("jvp, vjp and hvp with several inputs: directions and results one per input") {
+    xt::xarray<double> const vx = {0.25, -2.}, vs = 0.5;
+    // jvp: J_x vx + J_s vs, against the Jacobian's blocks.
+    auto [y, Jv] = jvp(two_shapes, at(x0, s0), std::tie(vx, vs));
+    auto const J = jacrev(two_shapes, at(x0, s0));
+    CHECK(y() == doctest::Approx(s0() * xt::sum(xt::exp(x0))() + std::pow(s0(), 3)));
+    check_close(Jv, xt::xarray<double>(xt::sum(std::get<0>(J) * vx)() + std::get<1>(J)() * vs()));
+    // vjp: w^T J_x and w^T J_s.
+    xt::xarray<double> const w = 2.;
+    auto [y2, wJ] = vjp(two_shapes, at(x0, s0), w);
+    CHECK(y2() == y());
+    check_close(std::get<0>(wJ), 2. * std::get<0>(J));
+    check_close(std::get<1>(wJ), 2. * std::get<1>(J));
+    // hvp: (H v)_a = sum_b H[a][b] v_b.
+    auto const H = hessian(two_shapes, at(x0, s0));
+    auto [y3, Hv] = hvp(two_shapes, at(x0, s0), std::make_tuple(vx, vs));
+    CHECK(y3() == y());
+    check_close(std::get<0>(Hv), xt::sum(H[0][0] * vx, {1}) + H[0][1] * vs());
+    check_close(std::get<1>(Hv), xt::xarray<double>(xt::sum(H[1][0] * vx)() + H[1][1]() * vs()));
+
+    CHECK_THROWS_WITH_AS(jvp(two_shapes, at(x0, s0), std::tie(vx, vx)),
+                         "xtad::jvp: the tangent for input 1 has shape (2,) but the input has "
+                         "shape ()",
+                         xtad::error);
+    CHECK_THROWS_WITH_AS(hvp(two_shapes, at(x0, s0), std::tie(vs, vs)),
+                         "xtad::hvp: the vector for input 0 has shape () but the input has shape "
+                         "(2,)",
+                         xtad::error);
+}
+
+TEST_CASE("hessian with several inputs: blocks H[a][b] of shape x_a.shape + x_b.shape, every "
+          "route") {
+    check_two_shapes_hessian(hessian(two_shapes, at(x0, s0)));
+    check_two_shapes_hessian(hessian<route::forward_over_forward>(two_shapes, at(x0, s0)));
+    check_two_shapes_hessian(hessian<route::reverse_over_reverse>(two_shapes, at(x0, s0)));
+
+    // Mixed second derivatives between inputs of 5 elements together (the forward routes' blocks
+    // of 8 tangents straddle the inputs): f = sum(x^2 y) + sum(y^3).
+    auto const f = [](auto const& x, auto const& y) { return sum(x * x * y) + sum(y * y * y); };
+    xt::xarray<double> const x = {1., -2., 0.5}, y = {3., 0.25, -1.};
+    for (auto const& h : {hessian(f, at(x, y)), hessian<route::forward_over_forward>(f, at(x, y)),
+                          hessian<route::reverse_over_reverse>(f, at(x, y))}) {
+        check_close(h[0][0], diag(2. * y));
+        check_close(h[0][1], diag(2. * x));
+        check_close(h[1][0], diag(2. * x));
+        check_close(h[1][1], diag(6. * y));
+    }
+
+    // An input f ignores, and one it uses only linearly: zero blocks.
+    auto const g = [](auto const& a, auto const& b) { return sum(a * a) + 0. * sum(b); };
+    for (auto const& h : {hessian(g, at(x, y)), hessian<route::forward_over_forward>(g, at(x, y)),
+                          hessian<route::reverse_over_reverse>(g, at(x, y))}) {
+        check_close(h[0][0], diag(xt::xarray<double>{2., 2., 2.}));
+        check_close(h[0][1], xt::zeros<double>({3, 3}));
+        check_close(h[1][1], xt::zeros<double>({3, 3}));
+    }
+}
+
+TEST_CASE("more than 8 inputs: jacrev, jacfwd, value_and_grad and hessian at 10 points") {
+    static_assert(detail::input_name<0>.view() == "%0");
+    static_assert(detail::input_name<10>.view() == "%10");
+    static_assert(detail::input_name<123>.view() == "%123");
+    // f = x0 * x1 * ... * x9 (one element each); df/dxi = the product of the others.
+    auto const f = [](auto const&... x) { return (x * ...); };
+    std::array<xt::xarray<double>, 10> p;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        p[i] = xt::xarray<double>{0.5 + 0.25 * static_cast<double>(i)};
+    }
+    auto const pt = std::apply([](auto const&... x) { return at(x...); }, p);
+    auto const rev = jacrev(f, pt);
+    auto const fwd = jacfwd(f, pt);
+    auto const [v, g] = value_and_grad([&](auto const&... x) { return sum(f(x...)); }, pt);
+    auto const h = hessian([&](auto const&... x) { return sum(f(x...)); }, pt);
+    double all = 1.;
+    for (auto const& x : p) {
+        all *= x(0);
+    }
+    CHECK(v() == doctest::Approx(all));
+    auto const as_array = [](auto const& t) {
+        return std::apply(
+            [](auto const&... a) { return std::array<xt::xarray<double>, sizeof...(a)>{a...}; }, t);
+    };
+    auto const rows_rev = as_array(rev), rows_fwd = as_array(fwd), grads = as_array(g);
+    for (std::size_t i = 0; i < 10; ++i) {
+        CHECK(rows_rev[i](0, 0) == doctest::Approx(all / p[i](0)));
+        CHECK(rows_fwd[i](0, 0) == doctest::Approx(all / p[i](0)));
+        CHECK(grads[i](0) == doctest::Approx(all / p[i](0)));
+    }
+    for (std::size_t a = 0; a < 10; ++a) {
+        for (std::size_t b = 0; b < 10; ++b) {
+            double const want = a == b ? 0. : all / (p[a](0) * p[b](0));
+            CHECK(h[a][b](0, 0) == doctest::Approx(want));
+        }
+    }
+}
+
+TEST_CASE("a leaf of the user's own inside f, even one named x0, is a constant there") {
+    // The transforms name their inputs' leaves "%0", "%1", ..., a prefix var rejects: a leaf
+    // that f uses but does not take is not an input, as a closed-over value in jax.
+    auto const c = var<"x0">(xt::xarray<double>{2., 3.});
+    auto const scaled = [&](auto const& x) { return c * x * x; };
+    xt::xarray<double> const x = {1., -1.};
+    check_close(jacrev(scaled, at(x)), diag(2. * c.value() * x));
+    check_close(jacfwd(scaled, at(x)), diag(2. * c.value() * x));
+    check_close(hessian([&](auto const& a) { return sum(scaled(a)); }, at(x)),
+                diag(2. * c.value()));
+    auto [v, g] = value_and_grad([&](auto const& a) { return sum(scaled(a)); }, at(x));
+    CHECK(v() == 5.);
+    check_close(g, 2. * c.value() * x);
+}
