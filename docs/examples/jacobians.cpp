@@ -116,6 +116,25 @@ void shapes() {
     auto [Ca, Cb] = xtad::jacobian(g, xtad::at(a0, b0));
     expect(Ca == Ja && Cb == Jb, "jacobian and jacrev differ on two inputs");
 
+    // [several_products]
+    // jvp takes a tangent per input, as a tuple, and sums their products: Ja va + Jb vb.
+    xt::xarray<double> va = {1., 0., -1.};
+    xt::xarray<double> vb = 0.5;
+    auto [y, Jv] = xtad::jvp(g, xtad::at(a0, b0), std::tie(va, vb));
+    std::cout << xtad::repr(Jv) << '\n'; // tensor([6., 4., 2.])   b^2 va + 2 a b vb
+    // vjp gives a cotangent's product with each block: a tuple, one per input.
+    auto [y2, wJ] = xtad::vjp(g, xtad::at(a0, b0), xt::xarray<double>{1., 1., 1.});
+    auto const& [wJa, wJb] = wJ;
+    std::cout << xtad::repr(wJa) << ' ' << xtad::repr(wJb)
+              << '\n'; // tensor([4., 4., 4.]) tensor(24.)
+    // [several_products]
+    expect_text(xtad::repr(Jv), "tensor([6., 4., 2.])");
+    expect(Jv == xt::xarray<double>(xt::linalg::dot(Ja, va) + Jb * vb()),
+           "jvp is not Ja va + Jb vb");
+    expect(y == y2 && y == xt::xarray<double>(a0 * 4.), "the value of jvp or vjp is not g(a0, b0)");
+    expect_text(xtad::repr(wJa), "tensor([4., 4., 4.])");
+    expect_text(xtad::repr(wJb), "tensor(24.)");
+
     // [matrix]
     // The squared norm of each row of X: R^(2x3) -> R^2.
     auto row_norms = [](auto const& X) { return xtad::sum(X * X, {1}); };

@@ -125,6 +125,41 @@ void hessians() {
     // [quadratic]
     expect_text(xtad::repr(xtad::hessian(q, xtad::at(xt::xarray<double>{1., -1.}))),
                 "tensor([[4., 2.],\n        [2., 6.]])");
+
+    // [several]
+    // With several inputs, H[a][b] is the block d2f / dx_a dx_b, of shape x_a.shape + x_b.shape.
+    auto g = [](auto const& a, auto const& b) { return xtad::sum(xtad::pow<2>(a) * b); };
+    xt::xarray<double> a0 = {1., 2.};
+    xt::xarray<double> b0 = {3., 4.};
+    auto Hg = xtad::hessian(g, xtad::at(a0, b0)); // a 2 x 2 array of blocks
+    std::cout << xtad::repr(Hg[0][0]) << '\n';    // tensor([[6., 0.],   2 diag(b)
+                                                  //         [0., 8.]])
+    std::cout << xtad::repr(Hg[0][1]) << '\n';    // tensor([[2., 0.],   2 diag(a)
+                                                  //         [0., 4.]])
+    std::cout << xtad::repr(Hg[1][1]) << '\n';    // tensor([[0., 0.],   g is linear in b
+                                                  //         [0., 0.]])
+    // hvp takes a vector per input and gives (H v)_a = sum_b H[a][b] v_b, one per input.
+    xt::xarray<double> va = {1., 0.}, vb = {0., 1.};
+    auto [g0, Hgv] = xtad::hvp(g, xtad::at(a0, b0), std::tie(va, vb));
+    auto const& [Hv_a, Hv_b] = Hgv;
+    std::cout << xtad::repr(Hv_a) << ' ' << xtad::repr(Hv_b)
+              << '\n'; // tensor([6., 4.]) tensor([2., 0.])
+    // [several]
+    expect_text(xtad::repr(Hg[0][0]), "tensor([[6., 0.],\n        [0., 8.]])");
+    expect_text(xtad::repr(Hg[0][1]), "tensor([[2., 0.],\n        [0., 4.]])");
+    expect(Hg[1][0] == xt::transpose(Hg[0][1]), "the Hessian's blocks are not symmetric");
+    expect_text(xtad::repr(Hg[1][1]), "tensor([[0., 0.],\n        [0., 0.]])");
+    expect_text(xtad::repr(g0), "tensor(19.)");
+    expect_text(xtad::repr(Hv_a), "tensor([6., 4.])");
+    expect_text(xtad::repr(Hv_b), "tensor([2., 0.])");
+    for (auto const& Hr : {xtad::hessian<xtad::route::forward_over_forward>(g, xtad::at(a0, b0)),
+                           xtad::hessian<xtad::route::reverse_over_reverse>(g, xtad::at(a0, b0))}) {
+        for (std::size_t i = 0; i < 2; ++i) {
+            for (std::size_t j = 0; j < 2; ++j) {
+                expect(Hr[i][j] == Hg[i][j], "the Hessian routes differ on two inputs");
+            }
+        }
+    }
 }
 
 } // namespace
