@@ -41,6 +41,13 @@ auto scalar_call(F const& f, L const& x, char const* op) {
 /// Tangent width of the nested passes: 8 directions per pass.
 inline constexpr std::size_t hessian_width = 8;
 
+/// The values of the leaf that route R hands f.
+template <route R, class F, class V>
+using hessian_value_t =
+    std::conditional_t<R == route::forward_over_reverse, tangent_t<F, V, hessian_width>,
+                       std::conditional_t<R == route::forward_over_forward,
+                                          tangent_t<F, tangent_t<F, V, hessian_width>, 1>, V>>;
+
 template <std::size_t N, class V, class F, class X>
 xt::xarray<V> hessian_fwd_rev(F const& f, X const& x0) {
     using D = dual<V, N, call_tag<F, V>>;
@@ -124,6 +131,7 @@ xt::xarray<V> hessian_rev_rev(F const& f, X const& x0) {
 /// forward over reverse (ceil(n/8) adjoint passes on dual numbers); `hessian<route::...>`
 /// picks another route, all three give the same numbers.
 template <route R = route::forward_over_reverse, class F, class X>
+requires detail::ExpressionFunction<F, detail::hessian_value_t<R, F, detail::point_value_t<X>>, X>
 auto hessian(F const& f, at_t<X> const& p) {
     using V = detail::point_value_t<X>;
     auto const& x0 = std::get<0>(p.points);
@@ -137,10 +145,19 @@ auto hessian(F const& f, at_t<X> const& p) {
     }
 }
 
+/// hessian of a function that does not return an expression: a compile error that says so.
+template <route R = route::forward_over_reverse, class F, class X>
+auto hessian(F const&, at_t<X> const&) {
+    using V = detail::point_value_t<X>;
+    return detail::reject_function<xt::xarray<V>, F, detail::hessian_value_t<R, F, V>>(
+        std::index_sequence<0>{});
+}
+
 /// The value of f at x and the Hessian-vector product H·v, in one adjoint pass on dual numbers
 /// (torch.autograd.functional.hvp). f returns a one-element expression; v has x's shape.
 template <class F, class X, class T>
-auto hvp(F const& f, at_t<X> const& p, T const& v) {
+requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::point_value_t<X>,
+1 >, X > auto hvp(F const& f, at_t<X> const& p, T const& v) {
     using V = detail::point_value_t<X>;
     using D = dual<V, 1, call_tag<F, V>>;
     auto const& x0 = std::get<0>(p.points);
@@ -164,6 +181,14 @@ auto hvp(F const& f, at_t<X> const& p, T const& v) {
         hv.flat(i) = g.flat(i).eps[0];
     }
     return std::make_tuple(std::move(value), std::move(hv));
+}
+
+/// hvp of a function that does not return an expression: a compile error that says so.
+template <class F, class X, class T>
+auto hvp(F const&, at_t<X> const&, T const&) {
+    using V = detail::point_value_t<X>;
+    return detail::reject_function<std::tuple<xt::xarray<V>, xt::xarray<V>>, F,
+                                   detail::tangent_t<F, V, 1>>(std::index_sequence<0>{});
 }
 
 } // namespace xtad

@@ -33,23 +33,74 @@ inline constexpr fixed_string<3> input_name[] = {"x0", "x1", "x2", "x3", "x4", "
 template <class X>
 using point_value_t = typename X::value_type;
 
+/// Whether f, called with the leaves of types L..., returns an xtad expression, as a transform
+/// needs.
+template <class F, class... L>
+constexpr bool returns_expression() {
+    if constexpr (std::is_invocable_v<F const&, L const&...>) {
+        return Expression<std::invoke_result_t<F const&, L const&...>>;
+    } else {
+        return false;
+    }
+}
+
+/// Fails to compile, with one sentence, for a function that does not return an expression.
+template <class F, class... L>
+constexpr void check_function() {
+    constexpr bool callable = std::is_invocable_v<F const&, L const&...>;
+    static_assert(callable,
+                  "xtad: the function given to a transform (jacfwd, jacobian, hessian, ...) must "
+                  "take one argument per tensor in at(...); it cannot be called with that many");
+    static_assert(!callable || returns_expression<F, L...>(),
+                  "xtad: the function given to a transform (jacfwd, jacobian, hessian, ...) must "
+                  "return an xtad expression of its arguments, not a plain tensor or a number");
+}
+
 /// The expression f returns for the leaves `l...`, checked to be one.
 template <class F, class... L>
 auto call_checked(F const& f, L const&... l) {
-    if constexpr (!std::is_invocable_v<F const&, L const&...>) {
-        static_assert(std::is_invocable_v<F const&, L const&...>,
-                      "xtad: the function given to jacfwd/jacrev/jacobian/jvp/vjp must take one "
-                      "argument per tensor in at(...); it cannot be called with that many");
+    if constexpr (!returns_expression<F, L...>()) {
+        check_function<F, L...>();
         return zero_t{};
     } else {
-        using R = decltype(f(l...));
-        static_assert(Expression<R>,
-                      "xtad: the function given to jacfwd/jacrev/jacobian/jvp/vjp must return an "
-                      "xtad expression of its arguments (it returned something else, e.g. a "
-                      "plain tensor or a number)");
         return f(l...);
     }
 }
+
+/// The values of the leaves a forward-mode transform hands f: N tangents, tagged with the call.
+template <class F, class V, std::size_t N>
+using tangent_t = dual<V, N, call_tag<F, V>>;
+
+/// The leaf a transform hands f for its I-th input, of values V.
+template <class V, std::size_t I>
+using input_leaf_t = decltype(var<input_name[I]>(std::declval<xt::xarray<V>>()));
+
+template <class F, class V, std::size_t... I>
+constexpr bool returns_expression_at(std::index_sequence<I...>) {
+    return returns_expression<F, input_leaf_t<V, I>...>();
+}
+
+/// f is a function a transform can take at a point of the tensors X...: called with one leaf of
+/// values V per tensor (the leaves the transform hands it), it returns an xtad expression.
+template <class F, class V, class... X>
+concept ExpressionFunction = sizeof...(X) > std::size(input_name)
+                             || returns_expression_at<F, V>(std::index_sequence_for<X...>{});
+
+/// What a transform does with a function that is not an ExpressionFunction: one compile error
+/// that says why, and a result of the transform's type R, so that no other error follows.
+template <class R, class F, class V, std::size_t... I>
+R reject_function(std::index_sequence<I...>) {
+    check_function<F, input_leaf_t<V, I>...>();
+    return R{};
+}
+
+template <class V, class X>
+using xarray_for = xt::xarray<V>;
+
+/// What jacrev, jacfwd and jacobian return: one Jacobian, or a tuple of them.
+template <class V, class... X>
+using jacobian_result_t =
+    std::conditional_t<sizeof...(X) == 1, xt::xarray<V>, std::tuple<xarray_for<V, X>...>>;
 
 /// The Jacobian's shape: out.shape + in.shape, as torch.autograd.functional.jacobian.
 inline shape_t jacobian_shape(shape_t const& out, shape_t const& in) {
@@ -72,6 +123,7 @@ using common_point_t = std::common_type_t<point_value_t<X>...>;
 /// f takes one xtad expression per tensor in at(...) and returns an expression. Returns the
 /// Jacobian (shape out.shape + in.shape) for one input, a tuple of them for several.
 template <class F, class... X>
+requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
 auto jacrev(F const& f, at_t<X...> const& p) {
     static_assert(sizeof...(X) <= 8, "xtad::jacrev takes at most 8 inputs");
     using V = detail::common_point_t<X...>;
@@ -115,6 +167,14 @@ auto jacrev(F const& f, at_t<X...> const& p) {
     } else {
         return jac;
     }
+}
+
+/// jacrev of a function that does not return an expression: a compile error that says so.
+template <class F, class... X>
+auto jacrev(F const&, at_t<X...> const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::jacobian_result_t<V, X...>, F, V>(
+        std::index_sequence_for<X...>{});
 }
 
 namespace detail {
@@ -161,7 +221,9 @@ xt::xarray<V> jacfwd_block(F const& f, std::tuple<X const&...> const& pts,
 /// columns per pass, input by input (N = 2 for an input of at most 2 elements, else 8, unless
 /// given: `jacfwd<4>(f, at(x))`). Same arguments and result as jacrev.
 template <std::size_t N = 0, class F, class... X>
-auto jacfwd(F const& f, at_t<X...> const& p) {
+requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::common_point_t<X...>,
+    (N == 0 ? 2 : N)
+>, X... > auto jacfwd(F const& f, at_t<X...> const& p) {
     static_assert(sizeof...(X) <= 8, "xtad::jacfwd takes at most 8 inputs");
     using V = detail::common_point_t<X...>;
     constexpr auto idx = std::index_sequence_for<X...>{};
@@ -186,6 +248,15 @@ auto jacfwd(F const& f, at_t<X...> const& p) {
     }
 }
 
+/// jacfwd of a function that does not return an expression: a compile error that says so.
+template <std::size_t N = 0, class F, class... X>
+auto jacfwd(F const&, at_t<X...> const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::jacobian_result_t<V, X...>, F,
+                                   detail::tangent_t<F, V, (N == 0 ? 2 : N)>>(
+        std::index_sequence_for<X...>{});
+}
+
 namespace detail {
 
 /// Whether forward mode is expected to be faster than reverse mode for n inputs and m outputs.
@@ -207,6 +278,7 @@ inline bool forward_is_cheaper(std::size_t n, std::size_t m) {
 /// detail::forward_is_cheaper): forward mode for few inputs and many outputs, reverse mode for
 /// many inputs and few outputs. Same arguments and result as jacfwd and jacrev.
 template <class F, class... X>
+requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
 auto jacobian(F const& f, at_t<X...> const& p) {
     std::size_t n = 0;
     std::apply([&](auto const&... x) { ((n += x.size()), ...); }, p.points);
@@ -221,9 +293,18 @@ auto jacobian(F const& f, at_t<X...> const& p) {
     return jacrev(f, p);
 }
 
+/// jacobian of a function that does not return an expression: a compile error that says so.
+template <class F, class... X>
+auto jacobian(F const&, at_t<X...> const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::jacobian_result_t<V, X...>, F, V>(
+        std::index_sequence_for<X...>{});
+}
+
 /// The value of f at x and the Jacobian-vector product J v, in one forward pass (one input).
 template <class F, class X, class T>
-auto jvp(F const& f, at_t<X> const& p, T const& v) {
+requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::point_value_t<X>,
+1 >, X > auto jvp(F const& f, at_t<X> const& p, T const& v) {
     using V = detail::point_value_t<X>;
     using D = dual<V, 1, call_tag<F, V>>;
     auto const& x0 = std::get<0>(p.points);
@@ -245,8 +326,17 @@ auto jvp(F const& f, at_t<X> const& p, T const& v) {
     return std::make_tuple(std::move(value), std::move(tangent));
 }
 
+/// jvp of a function that does not return an expression: a compile error that says so.
+template <class F, class X, class T>
+auto jvp(F const&, at_t<X> const&, T const&) {
+    using V = detail::point_value_t<X>;
+    return detail::reject_function<std::tuple<xt::xarray<V>, xt::xarray<V>>, F,
+                                   detail::tangent_t<F, V, 1>>(std::index_sequence<0>{});
+}
+
 /// The value of f at x and the vector-Jacobian product w^T J, in one reverse pass (one input).
 template <class F, class X, class W>
+requires detail::ExpressionFunction<F, detail::point_value_t<X>, X>
 auto vjp(F const& f, at_t<X> const& p, W const& w) {
     using V = detail::point_value_t<X>;
     auto const x = var<"x0">(xt::xarray<V>(std::get<0>(p.points)));
@@ -260,6 +350,14 @@ auto vjp(F const& f, at_t<X> const& p, W const& w) {
     xt::xarray<V> value = eval(y);
     auto [g] = grad(y, wrt(x), w);
     return std::make_tuple(std::move(value), std::move(g));
+}
+
+/// vjp of a function that does not return an expression: a compile error that says so.
+template <class F, class X, class W>
+auto vjp(F const&, at_t<X> const&, W const&) {
+    using V = detail::point_value_t<X>;
+    return detail::reject_function<std::tuple<xt::xarray<V>, xt::xarray<V>>, F, V>(
+        std::index_sequence<0>{});
 }
 
 } // namespace xtad
