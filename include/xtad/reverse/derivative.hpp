@@ -100,7 +100,7 @@ template <Expression E, class... L, class S>
 requires(!Seed<S>) auto derivative(E const& e, wrt_t<L...> const&, S const&) {
     static_assert(detail::always_false<S>,
                   "xtad: the seed of derivative must be a tensor or an xtad expression of e's "
-                  "shape (e.g. ones_like(e)), not a number or a std::vector");
+                  "shape (e.g. ones_like(e)), not a number, a std::vector or complex values");
     return detail::as_node(e);
 }
 

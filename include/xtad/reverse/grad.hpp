@@ -32,9 +32,22 @@ inline constexpr allow_unused_t allow_unused{};
 template <class S>
 concept Option = std::is_same_v<std::remove_cvref_t<S>, allow_unused_t>;
 
-/// What grad takes as its seed: ones_like(e), a tensor, or an expression of e's shape.
+namespace detail {
+
 template <class S>
-concept Seed = Shaped<S> && !Option<S>;
+constexpr bool complex_valued = false;
+template <class S>
+requires requires {
+    typename std::remove_cvref_t<S>::value_type;
+}
+constexpr bool complex_valued<S> = is_complex<typename std::remove_cvref_t<S>::value_type>;
+
+} // namespace detail
+
+/// What grad takes as its seed: ones_like(e), a tensor, or an expression of e's shape, of real
+/// values.
+template <class S>
+concept Seed = Shaped<S> && !Option<S> && !detail::complex_valued<S>;
 
 namespace detail {
 
@@ -250,7 +263,7 @@ template <Expression E, class... L, class S, class... Opt>
 requires(!Seed<S> && !Option<S>) auto grad(E const&, wrt_t<L...> const&, S const&, Opt const&...) {
     static_assert(detail::always_false<S>,
                   "xtad: the seed of grad must be a tensor or an xtad expression of e's shape "
-                  "(e.g. ones_like(e)), not a number or a std::vector");
+                  "(e.g. ones_like(e)), not a number, a std::vector or complex values");
     return std::tuple<typename L::container_type...>{};
 }
 
@@ -290,7 +303,7 @@ template <class... C, Expression E, class... L, class S>
 requires(!Seed<S>) void grad_into(std::tuple<C&...>, E const&, wrt_t<L...> const&, S const&) {
     static_assert(detail::always_false<S>,
                   "xtad: the seed of grad_into must be a tensor or an xtad expression of e's shape "
-                  "(e.g. ones_like(e)), not a number or a std::vector");
+                  "(e.g. ones_like(e)), not a number, a std::vector or complex values");
 }
 
 namespace detail {
@@ -355,7 +368,7 @@ template <Expression E, class S>
 requires(!Seed<S>) void backward(E const&, S const&) {
     static_assert(detail::always_false<S>,
                   "xtad: the seed of backward must be a tensor or an xtad expression of e's shape "
-                  "(e.g. ones_like(e)), not a number or a std::vector");
+                  "(e.g. ones_like(e)), not a number, a std::vector or complex values");
 }
 
 /// backward(e) for a one-element `e`: the seed is 1. A tree whose size is known at compile time
