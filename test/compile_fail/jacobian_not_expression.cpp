@@ -1,5 +1,5 @@
 // A function that returns a plain tensor, not an expression of its argument.
-// expect: must return an xtad expression of its arguments
+// expect: must return an xtad expression of its arguments, not a plain tensor or a number
 #include <xtad/xtad.hpp>
 
 int main() {

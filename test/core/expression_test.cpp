@@ -9,6 +9,7 @@
 
 #include <sstream>
 #include <type_traits>
+#include <vector>
 
 using namespace xtad;
 
@@ -34,6 +35,14 @@ TEST_CASE("the leaves of a tree are known at compile time") {
     static_assert(std::is_same_v<value_t<decltype(Q)>, double>);
     static_assert(std::is_same_v<value_t<decltype(3 * pow<3>(a))>, double>);
     CHECK(to_string(Q) == "3*a^3 - b^2");
+}
+
+TEST_CASE("a std::vector becomes a leaf through xt::adapt, as var's compile error advises") {
+    std::vector<double> const v = {1., 2., 3.};
+    auto x = var<"x">(xt::adapt(v));
+    static_assert(std::is_same_v<decltype(x)::container_type, xt::xarray<double>>);
+    auto [dx] = grad(sum(x * x), wrt(x));
+    CHECK(dx == xt::xarray<double>{2., 4., 6.});
 }
 
 TEST_CASE("evaluation is one fused xtensor expression, not a chain of temporaries") {

@@ -7,6 +7,7 @@
 #include "xtad/core/expression.hpp"
 #include "xtad/core/xtensor.hpp"
 
+#include <complex>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -40,6 +41,11 @@ concept dual_like = requires(V const& a) {
     a.val;
     a.eps;
 };
+
+template <class T>
+constexpr bool is_complex = false;
+template <class T>
+constexpr bool is_complex<std::complex<T>> = true;
 
 /// Whether x is exactly zero at every level (a dual's `==` compares values only).
 template <class T>
@@ -78,7 +84,10 @@ template <fixed_string Name, auto Tag>
 class leaf {
     using C = typename decltype(Tag)::type;
 
-    static_assert(Real<typename C::value_type>,
+    static_assert(!detail::is_complex<typename C::value_type>,
+                  "xtad: var<name>(x) needs real values and complex tensors are not supported; "
+                  "make the real and imaginary parts two leaves");
+    static_assert(Real<typename C::value_type> || detail::is_complex<typename C::value_type>,
                   "xtad::var<name>(x) needs floating-point values (float, double or a dual); an "
                   "integer tensor has no gradient");
 
@@ -254,6 +263,12 @@ auto var(E&& value) {
     if constexpr (std::is_arithmetic_v<std::remove_cvref_t<E>>) {
         using C = xt::xarray<std::remove_cvref_t<E>>;
         return leaf<Name, detail::type_tag<C>{}>(C(value));
+    } else if constexpr (!xt::is_xexpression<std::remove_cvref_t<E>>::value) {
+        static_assert(xt::is_xexpression<std::remove_cvref_t<E>>::value,
+                      "xtad: var<name>(x) needs an xtensor container or expression, or a number: "
+                      "wrap a std::vector v as xt::adapt(v), or copy it into an xt::xarray");
+        // A leaf of the right kind, so that using it adds no error to the one above.
+        return leaf<Name, detail::type_tag<xt::xarray<double>>{}>(xt::xarray<double>());
     } else {
         using C = typename detail::container_for<std::remove_cvref_t<E>>::type;
         return leaf<Name, detail::type_tag<C>{}>(C(std::forward<E>(value)));

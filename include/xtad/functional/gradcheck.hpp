@@ -177,7 +177,8 @@ void central_difference(xt::xarray<double>& column, C& x, std::size_t k, double 
 /// expression; it is called anew for every finite difference. Returns the result; throws
 /// xtad::error with its message on a mismatch if options.raise_exception (the default).
 template <ad_modes M = ad_modes::both, class F, class... X>
-gradcheck_result gradcheck(F const& f, at_t<X...> const& p, gradcheck_options const& o = {}) {
+requires detail::ExpressionFunction<F, double, X...>
+    gradcheck_result gradcheck(F const& f, at_t<X...> const& p, gradcheck_options const& o = {}) {
     static_assert(detail::real_points<X...>,
                   "xtad::gradcheck compares in double: the point must be tensors of float or "
                   "double");
@@ -217,13 +218,20 @@ gradcheck_result gradcheck(F const& f, at_t<X...> const& p, gradcheck_options co
     return tally.finish("Jacobian", false);
 }
 
+/// gradcheck of a function that does not return an expression: a compile error that says so.
+template <ad_modes M = ad_modes::both, class F, class... X>
+gradcheck_result gradcheck(F const&, at_t<X...> const&, gradcheck_options const& = {}) {
+    return detail::reject_function<gradcheck_result, F, double>(std::index_sequence_for<X...>{});
+}
+
 /// Checks the second derivatives of f at the point, like torch.autograd.gradgradcheck: the
 /// derivatives of the gradient of sum(w * f) (w = options.grad_outputs, or random) with
 /// respect to every input element, by forward over reverse (the reverse pass on dual numbers),
 /// against central differences of that gradient by reverse mode, all in double. Same arguments
 /// and result as gradcheck; the result's output is the input whose gradient is differentiated.
 template <class F, class... X>
-gradcheck_result gradgradcheck(F const& f, at_t<X...> const& p, gradcheck_options const& o = {}) {
+requires detail::ExpressionFunction<F, double, X...> gradcheck_result
+gradgradcheck(F const& f, at_t<X...> const& p, gradcheck_options const& o = {}) {
     static_assert(detail::real_points<X...>,
                   "xtad::gradgradcheck compares in double: the point must be tensors of float or "
                   "double");
@@ -291,6 +299,12 @@ gradcheck_result gradgradcheck(F const& f, at_t<X...> const& p, gradcheck_option
     }
     (idx);
     return tally.finish("second derivatives", true);
+}
+
+/// gradgradcheck of a function that does not return an expression: a compile error that says so.
+template <class F, class... X>
+gradcheck_result gradgradcheck(F const&, at_t<X...> const&, gradcheck_options const& = {}) {
+    return detail::reject_function<gradcheck_result, F, double>(std::index_sequence_for<X...>{});
 }
 
 } // namespace xtad

@@ -30,6 +30,13 @@ namespace detail {
 /// Tangent width of the nested passes: 8 directions per pass.
 inline constexpr std::size_t hessian_width = 8;
 
+/// The values of the leaves that route R hands f.
+template <route R, class F, class V>
+using hessian_value_t =
+    std::conditional_t<R == route::forward_over_reverse, tangent_t<F, V, hessian_width>,
+                       std::conditional_t<R == route::forward_over_forward,
+                                          tangent_t<F, tangent_t<F, V, hessian_width>, 1>, V>>;
+
 /// The K x K blocks of a Hessian, block (a, b) of shape x_a.shape + x_b.shape, allocated.
 template <class V, std::size_t K>
 using hessian_blocks = std::array<std::array<xt::xarray<V>, K>, K>;
@@ -176,9 +183,12 @@ auto hessian_rev_rev(F const& f, std::tuple<X const&...> const& pts) {
     return h;
 }
 
-/// The Hessian's blocks as the transforms return them: the one block for one input.
+/// What hessian returns: the one block for one input, else the blocks.
 template <class V, std::size_t K>
-auto hessian_result(hessian_blocks<V, K>&& h) {
+using hessian_result_t = std::conditional_t<K == 1, xt::xarray<V>, hessian_blocks<V, K>>;
+
+template <class V, std::size_t K>
+hessian_result_t<V, K> hessian_result(hessian_blocks<V, K>&& h) {
     if constexpr (K == 1) {
         return std::move(h[0][0]);
     } else {
@@ -196,6 +206,8 @@ auto hessian_result(hessian_blocks<V, K>&& h) {
 /// adjoint passes on dual numbers, n the inputs' elements together); `hessian<route::...>`
 /// picks another route, all three give the same numbers.
 template <route R = route::forward_over_reverse, class F, class... X>
+requires detail::ExpressionFunction<F, detail::hessian_value_t<R, F, detail::common_point_t<X...>>,
+                                    X...>
 auto hessian(F const& f, at_t<X...> const& p) {
     using V = detail::common_point_t<X...>;
     constexpr std::size_t N = detail::hessian_width;
@@ -208,12 +220,22 @@ auto hessian(F const& f, at_t<X...> const& p) {
     }
 }
 
+/// hessian of a function that does not return an expression: a compile error that says so.
+template <route R = route::forward_over_reverse, class F, class... X>
+auto hessian(F const&, at_t<X...> const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::hessian_result_t<V, sizeof...(X)>, F,
+                                   detail::hessian_value_t<R, F, V>>(
+        std::index_sequence_for<X...>{});
+}
+
 /// The value of f at the point and the Hessian-vector product H v, in one adjoint pass on dual
 /// numbers (torch.autograd.functional.hvp). f returns a one-element expression; v has x's
 /// shape. With several inputs, v is a tuple of vectors, one per input (`std::tie(vx, vy)`), and
 /// so is H v: (H v)_a = sum_b H[a][b] v_b.
 template <class F, class... X, class T>
-auto hvp(F const& f, at_t<X...> const& p, T const& v) {
+requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::common_point_t<X...>,
+1 >, X... > auto hvp(F const& f, at_t<X...> const& p, T const& v) {
     using V = detail::common_point_t<X...>;
     using D = dual<V, 1, call_tag<F, V>>;
     constexpr std::size_t K = sizeof...(X);
@@ -228,6 +250,14 @@ auto hvp(F const& f, at_t<X...> const& p, T const& v) {
         hv[a] = detail::split_dual<V>(g[a]).second;
     }
     return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(hv)));
+}
+
+/// hvp of a function that does not return an expression: a compile error that says so.
+template <class F, class... X, class T>
+auto hvp(F const&, at_t<X...> const&, T const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::with_value_t<V, detail::per_input_t<V, X...>>, F,
+                                   detail::tangent_t<F, V, 1>>(std::index_sequence_for<X...>{});
 }
 
 } // namespace xtad

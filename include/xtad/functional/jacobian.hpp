@@ -32,23 +32,77 @@ namespace detail {
 template <class X>
 using point_value_t = typename X::value_type;
 
+/// Whether f, called with the leaves of types L..., returns an xtad expression, as a transform
+/// needs.
+template <class F, class... L>
+constexpr bool returns_expression() {
+    if constexpr (std::is_invocable_v<F const&, L const&...>) {
+        return Expression<std::invoke_result_t<F const&, L const&...>>;
+    } else {
+        return false;
+    }
+}
+
+/// Fails to compile, with one sentence, for a function that does not return an expression.
+template <class F, class... L>
+constexpr void check_function() {
+    constexpr bool callable = std::is_invocable_v<F const&, L const&...>;
+    static_assert(callable,
+                  "xtad: the function given to a transform (jacfwd, jacobian, hessian, ...) must "
+                  "take one argument per tensor in at(...); it cannot be called with that many");
+    static_assert(!callable || returns_expression<F, L...>(),
+                  "xtad: the function given to a transform (jacfwd, jacobian, hessian, ...) must "
+                  "return an xtad expression of its arguments, not a plain tensor or a number");
+}
+
 /// The expression f returns for the leaves `l...`, checked to be one.
 template <class F, class... L>
 auto call_checked(F const& f, L const&... l) {
-    if constexpr (!std::is_invocable_v<F const&, L const&...>) {
-        static_assert(std::is_invocable_v<F const&, L const&...>,
-                      "xtad: the function given to jacfwd/jacrev/jacobian/jvp/vjp must take one "
-                      "argument per tensor in at(...); it cannot be called with that many");
+    if constexpr (!returns_expression<F, L...>()) {
+        check_function<F, L...>();
         return zero_t{};
     } else {
-        using R = decltype(f(l...));
-        static_assert(Expression<R>,
-                      "xtad: the function given to jacfwd/jacrev/jacobian/jvp/vjp must return an "
-                      "xtad expression of its arguments (it returned something else, e.g. a "
-                      "plain tensor or a number)");
         return f(l...);
     }
 }
+
+/// The values of the leaves a forward-mode transform hands f: N tangents, tagged with the call.
+template <class F, class V, std::size_t N>
+using tangent_t = dual<V, N, call_tag<F, V>>;
+
+/// The leaf a transform hands f for its I-th input, of values V.
+template <class V, std::size_t I>
+using input_leaf_t = decltype(input_leaf<I>(std::declval<xt::xarray<V>>()));
+
+template <class F, class V, std::size_t... I>
+constexpr bool returns_expression_at(std::index_sequence<I...>) {
+    return returns_expression<F, input_leaf_t<V, I>...>();
+}
+
+/// f is a function a transform can take at a point of the tensors X...: called with one leaf of
+/// values V per tensor (the leaves the transform hands it), it returns an xtad expression.
+template <class F, class V, class... X>
+concept ExpressionFunction = returns_expression_at<F, V>(std::index_sequence_for<X...>{});
+
+/// What a transform does with a function that is not an ExpressionFunction: one compile error
+/// that says why, and a result of the transform's type R, so that no other error follows.
+template <class R, class F, class V, std::size_t... I>
+R reject_function(std::index_sequence<I...>) {
+    check_function<F, input_leaf_t<V, I>...>();
+    return R{};
+}
+
+template <class V, class X>
+using xarray_for = xt::xarray<V>;
+
+/// What a transform with one result per input returns: the result, or a tuple of them.
+template <class V, class... X>
+using per_input_t =
+    std::conditional_t<sizeof...(X) == 1, xt::xarray<V>, std::tuple<xarray_for<V, X>...>>;
+
+/// What jvp, vjp, hvp, value_and_grad and value_and_jacobian return: the value and R.
+template <class V, class R>
+using with_value_t = std::tuple<xt::xarray<V>, R>;
 
 /// f applied to a tuple of leaves.
 template <class F, class Leaves>
@@ -217,8 +271,17 @@ auto value_and_jacrev_impl(F const& f, at_t<X...> const& p) {
 /// f takes one xtad expression per tensor in at(...) and returns an expression. Returns the
 /// Jacobian (shape out.shape + in.shape) for one input, a tuple of them for several.
 template <class F, class... X>
+requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
 auto jacrev(F const& f, at_t<X...> const& p) {
     return detail::value_and_jacrev_impl<false>(f, p).second;
+}
+
+/// jacrev of a function that does not return an expression: a compile error that says so.
+template <class F, class... X>
+auto jacrev(F const&, at_t<X...> const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::per_input_t<V, X...>, F, V>(
+        std::index_sequence_for<X...>{});
 }
 
 namespace detail {
@@ -297,8 +360,19 @@ auto value_and_jacfwd_impl(F const& f, at_t<X...> const& p) {
 /// columns per pass, input by input (N = 2 for an input of at most 2 elements, else 8, unless
 /// given: `jacfwd<4>(f, at(x))`). Same arguments and result as jacrev.
 template <std::size_t N = 0, class F, class... X>
-auto jacfwd(F const& f, at_t<X...> const& p) {
+requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::common_point_t<X...>,
+    (N == 0 ? 2 : N)
+>, X... > auto jacfwd(F const& f, at_t<X...> const& p) {
     return detail::value_and_jacfwd_impl<N, false>(f, p).second;
+}
+
+/// jacfwd of a function that does not return an expression: a compile error that says so.
+template <std::size_t N = 0, class F, class... X>
+auto jacfwd(F const&, at_t<X...> const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::per_input_t<V, X...>, F,
+                                   detail::tangent_t<F, V, (N == 0 ? 2 : N)>>(
+        std::index_sequence_for<X...>{});
 }
 
 namespace detail {
@@ -332,6 +406,7 @@ bool forward_for(F const& f, at_t<X...> const& p) {
 /// detail::forward_is_cheaper): forward mode for few inputs and many outputs, reverse mode for
 /// many inputs and few outputs. Same arguments and result as jacfwd and jacrev.
 template <class F, class... X>
+requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
 auto jacobian(F const& f, at_t<X...> const& p) {
     if (detail::forward_for(f, p)) {
         return jacfwd(f, p);
@@ -339,22 +414,41 @@ auto jacobian(F const& f, at_t<X...> const& p) {
     return jacrev(f, p);
 }
 
+/// jacobian of a function that does not return an expression: a compile error that says so.
+template <class F, class... X>
+auto jacobian(F const&, at_t<X...> const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::per_input_t<V, X...>, F, V>(
+        std::index_sequence_for<X...>{});
+}
+
 /// The value of f at the point and its Jacobian, in one call (the residual and its Jacobian, as
 /// a Gauss-Newton step needs): `auto [r, J] = value_and_jacobian(f, at(p))`. The mode is
 /// chosen as by jacobian; forward mode gets the value from its first pass, reverse mode
 /// evaluates f once more. With several inputs, J is a tuple of blocks, as jacobian's.
 template <class F, class... X>
+requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
 auto value_and_jacobian(F const& f, at_t<X...> const& p) {
     auto r = detail::forward_for(f, p) ? detail::value_and_jacfwd_impl<0, true>(f, p)
                                        : detail::value_and_jacrev_impl<true>(f, p);
     return std::make_tuple(std::move(r.first), std::move(r.second));
 }
 
+/// value_and_jacobian of a function that does not return an expression: a compile error that
+/// says so.
+template <class F, class... X>
+auto value_and_jacobian(F const&, at_t<X...> const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::with_value_t<V, detail::per_input_t<V, X...>>, F, V>(
+        std::index_sequence_for<X...>{});
+}
+
 /// The value of f at the point and the Jacobian-vector product J v = sum_i J_i v_i, in one
 /// forward pass: `auto [y, Jv] = jvp(f, at(x), v)`. v has the input's shape; with several inputs,
 /// a tuple of tangents, one per input (`jvp(f, at(x, y), std::tie(vx, vy))`), as torch's jvp.
 template <class F, class... X, class T>
-auto jvp(F const& f, at_t<X...> const& p, T const& v) {
+requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::common_point_t<X...>,
+1 >, X... > auto jvp(F const& f, at_t<X...> const& p, T const& v) {
     using V = detail::common_point_t<X...>;
     using D = dual<V, 1, call_tag<F, V>>;
     auto const leaves =
@@ -363,10 +457,19 @@ auto jvp(F const& f, at_t<X...> const& p, T const& v) {
     return std::make_tuple(std::move(value), std::move(tangent));
 }
 
+/// jvp of a function that does not return an expression: a compile error that says so.
+template <class F, class... X, class T>
+auto jvp(F const&, at_t<X...> const&, T const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::with_value_t<V, xt::xarray<V>>, F,
+                                   detail::tangent_t<F, V, 1>>(std::index_sequence_for<X...>{});
+}
+
 /// The value of f at the point and the vector-Jacobian product w^T J, in one reverse pass:
 /// `auto [y, g] = vjp(f, at(x), w)`, w of f's output shape. With several inputs, g is a tuple
 /// (one per input, as torch's vjp); an input f ignores gets zeros.
 template <class F, class... X, class W>
+requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
 auto vjp(F const& f, at_t<X...> const& p, W const& w) {
     using V = detail::common_point_t<X...>;
     constexpr std::size_t K = sizeof...(X);
@@ -382,6 +485,14 @@ auto vjp(F const& f, at_t<X...> const& p, W const& w) {
     std::array<xt::xarray<V>, K> g;
     detail::grad_into_impl(g, y, detail::wrt_all(leaves), w, "vjp");
     return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+}
+
+/// vjp of a function that does not return an expression: a compile error that says so.
+template <class F, class... X, class W>
+auto vjp(F const&, at_t<X...> const&, W const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::with_value_t<V, detail::per_input_t<V, X...>>, F, V>(
+        std::index_sequence_for<X...>{});
 }
 
 namespace detail {
@@ -405,6 +516,7 @@ auto scalar_call(F const& f, Leaves const& leaves, char const* op) {
 /// shape (0-d for a sum: `loss()` is the number). With several inputs, g is a tuple of
 /// gradients, one per input; an input f ignores gets zeros.
 template <class F, class... X>
+requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
 auto value_and_grad(F const& f, at_t<X...> const& p) {
     using V = detail::common_point_t<X...>;
     constexpr std::size_t K = sizeof...(X);
@@ -414,6 +526,15 @@ auto value_and_grad(F const& f, at_t<X...> const& p) {
     std::array<xt::xarray<V>, K> g;
     detail::grad_into_impl(g, y, detail::wrt_all(leaves), ones{y.shape()}, "value_and_grad");
     return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+}
+
+/// value_and_grad of a function that does not return an expression: a compile error that says
+/// so.
+template <class F, class... X>
+auto value_and_grad(F const&, at_t<X...> const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::with_value_t<V, detail::per_input_t<V, X...>>, F, V>(
+        std::index_sequence_for<X...>{});
 }
 
 } // namespace xtad

@@ -84,6 +84,26 @@ auto derivative(E const& e, wrt_t<L...> const& w, S&& seed) {
     return detail::derivative_impl(e, w, std::forward<S>(seed));
 }
 
+/// derivative(e, x, ...) without wrt(...) around the leaves: a compile error that says so. The
+/// dummy result is an expression, so that using it adds no error to the one that names the slip.
+template <Expression E, Expression W, class... A>
+requires(!detail::is_wrt<std::remove_cvref_t<W>>) auto derivative(E const& e, W const&,
+                                                                  A const&...) {
+    static_assert(detail::always_false<W>,
+                  "xtad: derivative needs the leaves to differentiate by inside wrt(...): write "
+                  "derivative(e, wrt(x), seed), not derivative(e, x, seed)");
+    return detail::as_node(e);
+}
+
+/// derivative with a seed that is neither a tensor nor an expression: a compile error.
+template <Expression E, class... L, class S>
+requires(!Seed<S>) auto derivative(E const& e, wrt_t<L...> const&, S const&) {
+    static_assert(detail::always_false<S>,
+                  "xtad: the seed of derivative must be a tensor or an xtad expression of e's "
+                  "shape (e.g. ones_like(e)), not a number, a std::vector or complex values");
+    return detail::as_node(e);
+}
+
 /// The derivative of a one-element expression (the seed is 1).
 template <Expression E, class... L>
 auto derivative(E const& e, wrt_t<L...> const& w) {

@@ -32,11 +32,45 @@ inline constexpr allow_unused_t allow_unused{};
 template <class S>
 concept Option = std::is_same_v<std::remove_cvref_t<S>, allow_unused_t>;
 
-/// What grad takes as its seed: ones_like(e), a tensor, or an expression of e's shape.
+namespace detail {
+
 template <class S>
-concept Seed = Shaped<S> && !Option<S>;
+constexpr bool complex_valued = false;
+template <class S>
+requires requires {
+    typename std::remove_cvref_t<S>::value_type;
+}
+constexpr bool complex_valued<S> = is_complex<typename std::remove_cvref_t<S>::value_type>;
+
+} // namespace detail
+
+/// What grad takes as its seed: ones_like(e), a tensor, or an expression of e's shape, of real
+/// values.
+template <class S>
+concept Seed = Shaped<S> && !Option<S> && !detail::complex_valued<S>;
 
 namespace detail {
+
+template <class W>
+constexpr bool is_wrt = false;
+template <class... L>
+constexpr bool is_wrt<wrt_t<L...>> = true;
+
+/// The tensor grad returns for an argument that is a leaf, none for another argument.
+template <class A>
+struct leaf_result {
+    using type = std::tuple<>;
+};
+template <fixed_string N, auto Tag>
+struct leaf_result<leaf<N, Tag>> {
+    using type = std::tuple<typename leaf<N, Tag>::container_type>;
+};
+
+/// What grad(e, a, b, seed) would return with wrt(a, b): the result of a call that forgot
+/// wrt(...), so that `auto [da, db] = ...` adds no error to the one that names the slip.
+template <class... A>
+using leaf_results_t =
+    decltype(std::tuple_cat(std::declval<typename leaf_result<std::remove_cvref_t<A>>::type>()...));
 
 /// Named in the compiler's message when a leaf in wrt(...) is not used by the expression.
 template <fixed_string Name, bool Used>
@@ -50,9 +84,9 @@ struct leaf_must_occur_in_the_expression {
 /// Every leaf in wrt(...) must occur in `e`, unless unused leaves are allowed.
 template <class E, bool AllowUnused, class... L>
 constexpr void check_used() {
-    constexpr bool ok = (leaf_must_occur_in_the_expression < L::name, AllowUnused || depends_on < E,
-                         L::name >> ::value && ...);
-    static_assert(ok || sizeof...(L) == 0);
+    // Naming ::value instantiates each check, whose static_assert names the unused leaf.
+    [[maybe_unused]] constexpr bool ok = (leaf_must_occur_in_the_expression < L::name,
+                                          AllowUnused || depends_on < E, L::name >> ::value && ...);
 }
 
 /// The object behind the leaf named `L::name` in `e` must be `wanted`: a different leaf of the
@@ -215,6 +249,24 @@ auto grad(E const& e, wrt_t<L...> const& w, Opt... opt) {
     }
 }
 
+/// grad(e, x, ...) without wrt(...) around the leaves: a compile error that says so.
+template <Expression E, Expression W, class... A>
+requires(!detail::is_wrt<std::remove_cvref_t<W>>) auto grad(E const&, W const&, A const&...) {
+    static_assert(detail::always_false<W>,
+                  "xtad: grad needs the leaves to differentiate by inside wrt(...): write "
+                  "grad(e, wrt(x, y), seed), not grad(e, x, y, seed)");
+    return detail::leaf_results_t<W, A...>{};
+}
+
+/// grad with a seed that is neither a tensor nor an expression: a compile error that says so.
+template <Expression E, class... L, class S, class... Opt>
+requires(!Seed<S> && !Option<S>) auto grad(E const&, wrt_t<L...> const&, S const&, Opt const&...) {
+    static_assert(detail::always_false<S>,
+                  "xtad: the seed of grad must be a tensor or an xtad expression of e's shape "
+                  "(e.g. ones_like(e)), not a number, a std::vector or complex values");
+    return std::tuple<typename L::container_type...>{};
+}
+
 /// grad without allocating: writes the gradients into `outs` (a tuple of containers, e.g.
 /// `std::tie(da, db)`, one per leaf, resized to the leaves' shapes as needed).
 template <Expression E, class... L, Seed S, class... C>
@@ -234,6 +286,24 @@ void grad_into(std::tuple<C&...> outs, E const& e, wrt_t<L...> const& w) {
     } else {
         grad_into(outs, e, w, detail::implicit_seed(e, "grad_into"));
     }
+}
+
+/// grad_into(outs, e, x, ...) without wrt(...) around the leaves: a compile error that says so.
+template <class... C, Expression E, Expression W, class... A>
+requires(!detail::is_wrt<std::remove_cvref_t<W>>) void grad_into(std::tuple<C&...>, E const&,
+                                                                 W const&, A const&...) {
+    static_assert(
+        detail::always_false<W>,
+        "xtad: grad_into needs the leaves to differentiate by inside wrt(...): write "
+        "grad_into(std::tie(dx), e, wrt(x), seed), not grad_into(std::tie(dx), e, x, seed)");
+}
+
+/// grad_into with a seed that is neither a tensor nor an expression: a compile error.
+template <class... C, Expression E, class... L, class S>
+requires(!Seed<S>) void grad_into(std::tuple<C&...>, E const&, wrt_t<L...> const&, S const&) {
+    static_assert(detail::always_false<S>,
+                  "xtad: the seed of grad_into must be a tensor or an xtad expression of e's shape "
+                  "(e.g. ones_like(e)), not a number, a std::vector or complex values");
 }
 
 namespace detail {
@@ -291,6 +361,14 @@ void backward(E const& e, S&& seed) {
                 grads);
         }
     }(all{});
+}
+
+/// backward with a seed that is neither a tensor nor an expression: a compile error.
+template <Expression E, class S>
+requires(!Seed<S>) void backward(E const&, S const&) {
+    static_assert(detail::always_false<S>,
+                  "xtad: the seed of backward must be a tensor or an xtad expression of e's shape "
+                  "(e.g. ones_like(e)), not a number, a std::vector or complex values");
 }
 
 /// backward(e) for a one-element `e`: the seed is 1. A tree whose size is known at compile time

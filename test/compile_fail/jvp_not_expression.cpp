@@ -1,0 +1,11 @@
+// jvp of a function that returns a plain tensor, not an expression of its argument.
+// expect: must return an xtad expression of its arguments, not a plain tensor or a number
+#include <xtad/functional.hpp>
+
+int main() {
+    xt::xarray<double> const x0 = {1., 2.};
+    auto const f = [](auto const&) { return xt::xarray<double>{1., 2.}; };
+    auto [y, t] = xtad::jvp(f, xtad::at(x0), x0);
+    (void)y;
+    (void)t;
+}
