@@ -82,10 +82,6 @@ constexpr bool has_tangent(D const& x, std::size_t k) {
     return x.live[k] || !is_null(x.eps[k]);
 }
 
-} // namespace detail
-
-namespace detail {
-
 enum class leaf_state : unsigned char { alive, moved_from, destroyed };
 
 [[noreturn]] inline void throw_dead_leaf(std::string_view name, leaf_state state) {
@@ -331,19 +327,32 @@ struct container_for<xt::xfixed_container<ET, S, L, SH, Tag>> {
     using type = xt::xfixed_container<ET, S, L, SH, Tag>;
 };
 
+/// The container var<name>(value) stores; a number becomes a 0-d xarray.
+template <class E>
+struct var_container : container_for<E> {};
+template <class E>
+requires std::is_arithmetic_v<E>
+struct var_container<E> {
+    using type = xt::xarray<E>;
+};
+
+template <fixed_string Name, class E>
+using var_t = leaf<Name, type_tag<typename var_container<std::remove_cvref_t<E>>::type>{}>;
+
 } // namespace detail
 
 /// A leaf named `Name` holding `value` (a copy, or the moved container): `var<"a">(x)`.
 /// Containers keep their type (xarray, xtensor, xtensor_fixed); other xtensor expressions are
 /// evaluated into an xarray, and a number becomes a 0-d tensor.
+// The return type is spelt out, not deduced: it names the leaf's inline namespace, so that var
+// is a different function in translation units with different XTAD_CHECK_LIFETIMES.
 template <fixed_string Name, class E>
-auto var(E&& value) {
+detail::var_t<Name, E> var(E&& value) {
+    using C = typename detail::var_container<std::remove_cvref_t<E>>::type;
     if constexpr (std::is_arithmetic_v<std::remove_cvref_t<E>>) {
-        using C = xt::xarray<std::remove_cvref_t<E>>;
-        return leaf<Name, detail::type_tag<C>{}>(C(value));
+        return detail::var_t<Name, E>(C(value));
     } else {
-        using C = typename detail::container_for<std::remove_cvref_t<E>>::type;
-        return leaf<Name, detail::type_tag<C>{}>(C(std::forward<E>(value)));
+        return detail::var_t<Name, E>(C(std::forward<E>(value)));
     }
 }
 

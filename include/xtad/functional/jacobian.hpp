@@ -58,8 +58,10 @@ inline shape_t jacobian_shape(shape_t const& out, shape_t const& in) {
     return s;
 }
 
+// The return type is spelt out (see var): it differs with XTAD_CHECK_LIFETIMES.
 template <class V, class... X, std::size_t... I>
-auto make_input_leaves(std::tuple<X const&...> const& pts, std::index_sequence<I...>) {
+std::tuple<var_t<input_name[I], xt::xarray<V>>...>
+make_input_leaves(std::tuple<X const&...> const& pts, std::index_sequence<I...>) {
     return std::make_tuple(var<input_name[I]>(xt::xarray<V>(std::get<I>(pts)))...);
 }
 
