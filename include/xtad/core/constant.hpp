@@ -134,7 +134,12 @@ requires xt::is_xexpression<X>::value tensor_constant < detail::type_tag<X> {}
 
 /// xtad::ref of a temporary: refused, since the temporary is gone before the expression is used.
 template <class X>
-requires xt::is_xexpression<X>::value void ref(X const&&) = delete;
+requires xt::is_xexpression<X>::value void ref(X const&&) {
+    static_assert(
+        sizeof(X) == 0, // false, but only when called
+        "xtad::ref(w) holds a reference to w, so w must be a named tensor that outlives "
+        "the expression; a temporary would be gone (without ref, the expression owns it)");
+}
 
 } // namespace xtad
 
