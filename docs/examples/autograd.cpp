@@ -1,6 +1,7 @@
 // The "Autogradient" part of the tutorial (docs/tutorial.md): backward() and .grad(), grad() with
-// a seed, broadcasting, reductions, where and its NaN policy, and errors. Every value is checked
-// against what PyTorch 1.13 computes and prints for the same program; a mismatch exits with 1.
+// a seed, broadcasting, reductions, where and its NaN policy, errors, and lifetimes. Every value
+// is checked against what PyTorch 1.13 computes and prints for the same program; a mismatch exits
+// with 1.
 #include <xtad/xtad.hpp>
 
 #include <cmath>
@@ -248,6 +249,42 @@ void errors() {
            "the axis error");
 }
 
+void lifetimes() {
+    // [lifetimes]
+    // A function that names a tensor constant and returns an expression of it, as the functions
+    // given to the transforms do: the expression owns a copy of w, so it outlives w.
+    auto f = [](auto const& x) {
+        xt::xarray<double> w = {1., 2., 3.};
+        return xtad::sum(w * x);
+    };
+    auto x = xtad::var<"x">(xt::xarray<double>{1., 1., 1.});
+    auto y = f(x);
+    auto [dy] = xtad::grad(y, xtad::wrt(x));
+    std::cout << xtad::repr(dy) << '\n'; // tensor([1., 2., 3.])
+
+    // xtad::ref(w) holds w itself: no copy, and the expression sees w change.
+    xt::xarray<double> w = {1., 2., 3.};
+    auto by_copy = xtad::sum(w * x);
+    auto by_ref = xtad::sum(xtad::ref(w) * x);
+    w(0) = 10.;
+    std::cout << xtad::repr(xtad::eval(by_copy)) << '\n'; // tensor(6.)
+    std::cout << xtad::repr(xtad::eval(by_ref)) << '\n';  // tensor(15.)
+    // [lifetimes]
+    expect_text(xtad::repr(dy), "tensor([1., 2., 3.])");
+    expect_text(xtad::repr(xtad::eval(by_copy)), "tensor(6.)");
+    expect_text(xtad::repr(xtad::eval(by_ref)), "tensor(15.)");
+#if XTAD_CHECK_LIFETIMES
+    auto dead = [] {
+        auto b = xtad::var<"b">(xt::xarray<double>{1.});
+        return 2. * b;
+    }();
+    expect(error_of([&] { (void)xtad::eval(dead); })
+               .starts_with("xtad: leaf 'b' was destroyed before an expression that uses it was "
+                            "evaluated"),
+           "the dead leaf error: " + error_of([&] { (void)xtad::eval(dead); }));
+#endif
+}
+
 } // namespace
 
 int main() {
@@ -257,5 +294,6 @@ int main() {
     reductions();
     branches();
     errors();
+    lifetimes();
     return failures == 0 ? 0 : 1;
 }

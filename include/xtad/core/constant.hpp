@@ -100,8 +100,13 @@ constexpr T constant_value(E const& e) {
 }
 
 /// A tensor that takes part in an expression without being differentiated: a plain xtensor
-/// container or expression. An lvalue is held by reference (xtensor's closure rule); an
-/// rvalue is owned, shared between copies of the tree.
+/// container or expression. Unlike xtensor's closure rule, an expression owns its tensor
+/// constants (`Owned`), shared between copies of the tree: a container is copied, or moved when
+/// it is an rvalue, and any other xtensor expression (`w + 1`, a view, an adaptor, which may
+/// refer to other tensors) is evaluated into a container, once, when the node is built. So an
+/// expression cannot outlive its constants, e.g. a local tensor of the lambda given to a
+/// transform. The copy costs one pass over the tensor per node built; xtad::ref(w) holds `w` by
+/// reference instead (not Owned), for large data or to see later changes of `w`.
 template <auto Tag, bool Owned>
 struct tensor_constant {
     using X = typename decltype(Tag)::type;
@@ -116,6 +121,28 @@ struct tensor_constant {
     X const& get() const { return *held; }
     shape_t shape() const { return detail::to_shape(held->shape()); }
 };
+
+/// `w` held by reference in the expressions it takes part in, as `xtad::ref(w) * x`: no copy is
+/// made, and the expression sees later changes of `w`; `w` must outlive the expression's uses
+/// (nothing checks it). Without ref, an expression owns a copy of each tensor it uses. A
+/// std::reference_wrapper (`std::cref(w)`) is taken the same way.
+template <class X>
+requires xt::is_xexpression<X>::value tensor_constant < detail::type_tag<X> {}
+, false > ref(X const& w) {
+    return {&w};
+}
+
+/// xtad::ref of a temporary: refused, since the temporary is gone before the expression is used.
+/// The result has ref's type, so that using it adds no error to the one that names the slip.
+template <class X>
+requires xt::is_xexpression<X>::value tensor_constant < detail::type_tag<X> {}
+, false > ref(X const&&) {
+    static_assert(
+        sizeof(X) == 0, // false, but only when called
+        "xtad::ref(w) holds a reference to w, so w must be a named tensor that outlives "
+        "the expression; a temporary would be gone (without ref, the expression owns it)");
+    return {nullptr};
+}
 
 } // namespace xtad
 

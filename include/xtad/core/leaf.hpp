@@ -7,12 +7,25 @@
 #include "xtad/core/expression.hpp"
 #include "xtad/core/xtensor.hpp"
 
+#include <atomic>
 #include <complex>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
+
+/// Whether a use of a dead leaf throws (1) or is undefined behaviour, at no cost (0). By default
+/// on unless NDEBUG is defined, as assert is; every translation unit of a program may choose.
+#ifndef XTAD_CHECK_LIFETIMES
+#ifdef NDEBUG
+#define XTAD_CHECK_LIFETIMES 0
+#else
+#define XTAD_CHECK_LIFETIMES 1
+#endif
+#endif
 
 namespace xtad {
 
@@ -76,10 +89,92 @@ constexpr bool has_tangent(D const& x, std::size_t k) {
     return x.live[k] || !is_null(x.eps[k]);
 }
 
+enum class leaf_state : unsigned char { alive, moved_from, destroyed };
+
+[[noreturn]] inline void throw_dead_leaf(std::string_view name, leaf_state state) {
+    throw error("xtad: leaf '" + std::string(name) + "' was "
+                + (state == leaf_state::destroyed ? "destroyed" : "moved from")
+                + " before an expression that uses it was evaluated (an expression holds a leaf "
+                  "named by an lvalue by reference: keep the leaf alive, or std::move it into "
+                  "the expression)");
+}
+
+/// The state of one leaf object, in a block of its own that every leaf_ref to the leaf shares,
+/// so that a leaf_ref can tell that its leaf is gone without reading the leaf's storage. A copy
+/// or a move makes a new leaf object, with a new state; a move marks its source moved from, and
+/// assigning to a leaf makes it alive again (the leaf_refs to it see the new value).
+class leaf_lifetime {
+public:
+    leaf_lifetime()
+        : state_(std::make_shared<std::atomic<leaf_state>>(leaf_state::alive)) {}
+    leaf_lifetime(leaf_lifetime const&)
+        : leaf_lifetime() {}
+    leaf_lifetime(leaf_lifetime&& from)
+        : leaf_lifetime() {
+        from.state_->store(leaf_state::moved_from);
+    }
+    leaf_lifetime& operator=(leaf_lifetime const&) {
+        state_->store(leaf_state::alive);
+        return *this;
+    }
+    leaf_lifetime& operator=(leaf_lifetime&& from) {
+        if (&from != this) {
+            from.state_->store(leaf_state::moved_from);
+        }
+        state_->store(leaf_state::alive);
+        return *this;
+    }
+    ~leaf_lifetime() { state_->store(leaf_state::destroyed); }
+
+private:
+    friend class leaf_watch;
+    std::shared_ptr<std::atomic<leaf_state>> state_;
+};
+
+/// A leaf_ref's share of its leaf's state.
+class leaf_watch {
+public:
+    explicit leaf_watch(leaf_lifetime const& of)
+        : state_(of.state_) {}
+    void require_alive(std::string_view name) const {
+        leaf_state const s = state_->load();
+        if (s != leaf_state::alive) {
+            throw_dead_leaf(name, s);
+        }
+    }
+
+private:
+    std::shared_ptr<std::atomic<leaf_state> const> state_;
+};
+
+/// Their stand-ins where lifetimes are not checked: empty, and no code.
+struct leaf_lifetime_unchecked {};
+struct leaf_watch_unchecked {
+    explicit leaf_watch_unchecked(leaf_lifetime_unchecked const&) {}
+    void require_alive(std::string_view) const {}
+};
+
 } // namespace detail
+
+// leaf and leaf_ref differ in layout with XTAD_CHECK_LIFETIMES: an inline namespace gives each
+// setting types of their own, so that translation units built with different settings do not
+// share a definition.
+#if XTAD_CHECK_LIFETIMES
+inline namespace lifetimes_checked {
+#else
+inline namespace lifetimes_unchecked {
+#endif
 
 /// A named variable: owns its value and, once a backward pass has reached it, its gradient.
 /// The name is the leaf's identity inside a tree, known at compile time.
+///
+/// Lifetimes: an expression holds a leaf named by an lvalue (`a * 2`) by reference, and reads its
+/// current value when evaluated; the leaf must outlive the expression's uses. A leaf passed as an
+/// rvalue (`std::move(a) * 2`, `var<"a">(x) * 2`) is moved into the expression, which owns it.
+/// Unless NDEBUG is defined (XTAD_CHECK_LIFETIMES), evaluating or differentiating an expression
+/// whose leaf was destroyed or moved from throws xtad::error naming the leaf; with NDEBUG it is
+/// undefined behaviour, and the check costs nothing. Tensor constants are another matter: they
+/// are copied into the expression, unless held by reference with xtad::ref (core/constant.hpp).
 template <fixed_string Name, auto Tag>
 class leaf {
     using C = typename decltype(Tag)::type;
@@ -144,13 +239,31 @@ public:
     }
 
 private:
+#if XTAD_CHECK_LIFETIMES
+    using lifetime = detail::leaf_lifetime;
+#else
+    using lifetime = detail::leaf_lifetime_unchecked;
+#endif
+    template <class L>
+    friend class leaf_ref;
+
     C value_;
     mutable std::optional<C> grad_;
+    [[no_unique_address]] lifetime lifetime_;
 };
 
 /// A leaf inside a tree that does not own it: what an lvalue leaf becomes in an expression.
+/// Every access to the leaf goes through get(), which checks (XTAD_CHECK_LIFETIMES) that the leaf
+/// is still alive without touching it.
 template <class L>
-struct leaf_ref {
+class leaf_ref {
+#if XTAD_CHECK_LIFETIMES
+    using watch = detail::leaf_watch;
+#else
+    using watch = detail::leaf_watch_unchecked;
+#endif
+
+public:
     static constexpr bool is_xtad_expression = true;
     static constexpr int precedence = 9;
     static constexpr auto name = L::name;
@@ -158,11 +271,25 @@ struct leaf_ref {
     using value_type = typename L::value_type;
     using leaves = detail::type_list<L>;
     static constexpr static_size size_known = L::size_known;
-    L const* ptr;
 
-    L const& get() const { return *ptr; }
-    shape_t shape() const { return ptr->shape(); }
+    explicit leaf_ref(L const& l)
+        : ptr_(&l)
+        , watch_(l.lifetime_) {}
+
+    L const& get() const {
+        watch_.require_alive(name.view());
+        return *ptr_;
+    }
+    shape_t shape() const {
+        return get().shape();
+    }
+
+private:
+    L const* ptr_;
+    [[no_unique_address]] watch watch_;
 };
+
+} // inline namespace
 
 template <class E>
 constexpr bool is_leaf = false;
@@ -210,6 +337,18 @@ struct container_for<xt::xfixed_container<ET, S, L, SH, Tag>> {
     using type = xt::xfixed_container<ET, S, L, SH, Tag>;
 };
 
+/// The container var<name>(value) stores; a number becomes a 0-d xarray.
+template <class E>
+struct var_container : container_for<E> {};
+template <class E>
+requires std::is_arithmetic_v<E>
+struct var_container<E> {
+    using type = xt::xarray<E>;
+};
+
+template <fixed_string Name, class E>
+using var_t = leaf<Name, type_tag<typename var_container<std::remove_cvref_t<E>>::type>{}>;
+
 } // namespace detail
 
 namespace detail {
@@ -243,10 +382,14 @@ constexpr auto make_input_name() {
 template <std::size_t I>
 inline constexpr auto input_name = make_input_name<I>();
 
-/// The leaf of a transform's input I, holding `value`.
+/// The leaf of a transform's input I, of container C.
 template <std::size_t I, class C>
-auto input_leaf(C value) {
-    return leaf<input_name<I>, type_tag<C>{}>(std::move(value));
+using input_leaf_t = leaf<input_name<I>, type_tag<C>{}>;
+
+/// The leaf of a transform's input I, holding `value`. The return type is spelt out (see var).
+template <std::size_t I, class C>
+input_leaf_t<I, C> input_leaf(C value) {
+    return input_leaf_t<I, C>(std::move(value));
 }
 
 } // namespace detail
@@ -255,23 +398,24 @@ auto input_leaf(C value) {
 /// Containers keep their type (xarray, xtensor, xtensor_fixed); other xtensor expressions are
 /// evaluated into an xarray, and a number becomes a 0-d tensor. Names starting with '%' are
 /// the transforms' own.
+// The return type is spelt out, not deduced: it names the leaf's inline namespace, so that var
+// is a different function in translation units with different XTAD_CHECK_LIFETIMES.
 template <fixed_string Name, class E>
-auto var(E&& value) {
+detail::var_t<Name, E> var(E&& value) {
     static_assert(Name.size() == 0 || Name.data[0] != detail::reserved_name_prefix,
                   "xtad::var: names starting with '%' are reserved for the inputs of the "
                   "transforms (jacrev, hessian, ...); choose another name");
+    using C = typename detail::var_container<std::remove_cvref_t<E>>::type;
     if constexpr (std::is_arithmetic_v<std::remove_cvref_t<E>>) {
-        using C = xt::xarray<std::remove_cvref_t<E>>;
-        return leaf<Name, detail::type_tag<C>{}>(C(value));
+        return detail::var_t<Name, E>(C(value));
     } else if constexpr (!xt::is_xexpression<std::remove_cvref_t<E>>::value) {
         static_assert(xt::is_xexpression<std::remove_cvref_t<E>>::value,
                       "xtad: var<name>(x) needs an xtensor container or expression, or a number: "
                       "wrap a std::vector v as xt::adapt(v), or copy it into an xt::xarray");
         // A leaf of the right kind, so that using it adds no error to the one above.
-        return leaf<Name, detail::type_tag<xt::xarray<double>>{}>(xt::xarray<double>());
+        return detail::var_t<Name, E>(C());
     } else {
-        using C = typename detail::container_for<std::remove_cvref_t<E>>::type;
-        return leaf<Name, detail::type_tag<C>{}>(C(std::forward<E>(value)));
+        return detail::var_t<Name, E>(C(std::forward<E>(value)));
     }
 }
 

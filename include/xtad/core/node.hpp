@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -32,25 +33,44 @@ concept IntegralConstant = std::is_empty_v<X> && requires {
     { X::value } -> std::convertible_to<long long>;
 } && std::is_integral_v<std::remove_cv_t<decltype(X::value)>>;
 
+namespace detail {
+
+template <class X>
+constexpr bool is_tensor_ref = false;
+template <class X>
+constexpr bool is_tensor_ref<std::reference_wrapper<X>> = xt::is_xexpression<X>::value;
+
+} // namespace detail
+
 /// What may stand beside an expression in an operation: another expression, a number, a
-/// compile-time integer, or a plain xtensor expression (a constant).
+/// compile-time integer, or a plain xtensor expression (a constant, or a reference to one).
 template <class X>
 concept Operand = Expression<X> || std::is_arithmetic_v<std::remove_cvref_t<X>> || IntegralConstant<
-    std::remove_cvref_t<X>> || xt::is_xexpression<std::remove_cvref_t<X>>::value;
+    std::remove_cvref_t<X>> || xt::is_xexpression<std::remove_cvref_t<X>>::value || detail::
+    is_tensor_ref<std::remove_cvref_t<X>>;
 
 namespace detail {
 
 template <class>
 constexpr bool always_false = false;
 
-/// The closure rule: lvalue leaves and lvalue tensors are held by reference, rvalues by value;
-/// inner nodes are small and always held by value.
+/// An xtensor expression as a value that refers to no other tensor: a container (xarray,
+/// xtensor, xtensor_fixed) is its own, anything else (a lazy function, a view, an adaptor) is
+/// evaluated into an xarray, as var() does. (Not into xtensor's temporary_type: in xtensor 0.24
+/// that of `xarray + scalar` is a rank-4 xtensor, which the value does not fit.)
+template <class D>
+using owned_tensor_t = typename container_for<D>::type;
+
+/// The closure rule: an lvalue leaf is held by reference (it is what gradients are taken with
+/// respect to, and its value may change between evaluations), an rvalue leaf is moved in; a
+/// tensor constant is owned, copied or evaluated (see tensor_constant), unless it is wrapped in
+/// xtad::ref or std::cref; inner nodes are small and always held by value.
 template <class X>
 auto as_node(X&& x) {
     using D = std::remove_cvref_t<X>;
     if constexpr (is_leaf<D>) {
         if constexpr (std::is_lvalue_reference_v<X>) {
-            return leaf_ref<D>{&x};
+            return leaf_ref<D>(x);
         } else {
             return D(std::move(x));
         }
@@ -60,13 +80,12 @@ auto as_node(X&& x) {
         return scalar<D>{x};
     } else if constexpr (IntegralConstant<D>) {
         return make_static<static_cast<long long>(D::value)>();
+    } else if constexpr (is_tensor_ref<D>) {
+        return xtad::ref(x.get());
     } else if constexpr (xt::is_xexpression<D>::value) {
-        if constexpr (std::is_lvalue_reference_v<X>) {
-            return tensor_constant<detail::type_tag<D>{}, false>{&x};
-        } else {
-            return tensor_constant<detail::type_tag<D>{}, true>{
-                std::make_shared<D const>(std::move(x))};
-        }
+        using T = owned_tensor_t<D>;
+        return tensor_constant<detail::type_tag<T>{}, true>{
+            std::make_shared<T const>(std::forward<X>(x))};
     } else {
         static_assert(always_false<D>, "xtad: an operand must be an xtad expression, a number, "
                                        "a compile-time integer or an xtensor expression");

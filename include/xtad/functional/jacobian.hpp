@@ -70,13 +70,9 @@ auto call_checked(F const& f, L const&... l) {
 template <class F, class V, std::size_t N>
 using tangent_t = dual<V, N, call_tag<F, V>>;
 
-/// The leaf a transform hands f for its I-th input, of values V.
-template <class V, std::size_t I>
-using input_leaf_t = decltype(input_leaf<I>(std::declval<xt::xarray<V>>()));
-
 template <class F, class V, std::size_t... I>
 constexpr bool returns_expression_at(std::index_sequence<I...>) {
-    return returns_expression<F, input_leaf_t<V, I>...>();
+    return returns_expression<F, input_leaf_t<I, xt::xarray<V>>...>();
 }
 
 /// f is a function a transform can take at a point of the tensors X...: called with one leaf of
@@ -88,7 +84,7 @@ concept ExpressionFunction = returns_expression_at<F, V>(std::index_sequence_for
 /// that says why, and a result of the transform's type R, so that no other error follows.
 template <class R, class F, class V, std::size_t... I>
 R reject_function(std::index_sequence<I...>) {
-    check_function<F, input_leaf_t<V, I>...>();
+    check_function<F, input_leaf_t<I, xt::xarray<V>>...>();
     return R{};
 }
 
@@ -123,9 +119,11 @@ inline shape_t jacobian_shape(shape_t const& out, shape_t const& in) {
     return s;
 }
 
-/// One leaf per point, input I named input_name<I>, holding the point as an xarray of V.
+/// One leaf per point, input I named input_name<I>, holding the point as an xarray of V. The
+/// return type is spelt out (see var): it differs with XTAD_CHECK_LIFETIMES.
 template <class V, class... X, std::size_t... I>
-auto make_input_leaves(std::tuple<X const&...> const& pts, std::index_sequence<I...>) {
+std::tuple<input_leaf_t<I, xt::xarray<V>>...> make_input_leaves(std::tuple<X const&...> const& pts,
+                                                                std::index_sequence<I...>) {
     return std::make_tuple(input_leaf<I>(xt::xarray<V>(xt::cast<V>(std::get<I>(pts))))...);
 }
 
@@ -211,9 +209,11 @@ xt::xarray<D> directed(X const& x0, T const& v, char const* op, char const* what
 }
 
 /// One leaf per input, holding the point as dual numbers D with the directions in tangent 0.
+/// The return type is spelt out (see var).
 template <class D, class... X, class T, std::size_t... I>
-auto directed_leaves(std::tuple<X const&...> const& pts, T const& v, char const* op,
-                     char const* what, std::index_sequence<I...>) {
+std::tuple<input_leaf_t<I, xt::xarray<D>>...>
+directed_leaves(std::tuple<X const&...> const& pts, T const& v, char const* op, char const* what,
+                std::index_sequence<I...>) {
     constexpr std::size_t k = sizeof...(X);
     return std::make_tuple(
         input_leaf<I>(directed<D>(std::get<I>(pts), direction<I, k>(v), op, what, I, k))...);

@@ -171,6 +171,10 @@ auto neg(E const& e) {
     }
 }
 
+// l and r are nodes, and the node built holds copies of them (L(l), R(r)): given as lvalues,
+// an owned leaf among them would become a leaf_ref to l or r, which may be a temporary (a
+// derivative rule's result) that is gone before the node is evaluated.
+
 /// l * r, simplified: zeros vanish, ones disappear, constants fold and move to the front.
 template <class L, class R>
 auto mul(L const& l, R const& r) {
@@ -193,7 +197,7 @@ auto mul(L const& l, R const& r) {
         if constexpr (is_constant_scalar<decltype(r.lhs)>) {
             return mul(mul(l, r.lhs), r.rhs);
         } else {
-            return make_binary<mul_op>(l, r);
+            return make_binary<mul_op>(L(l), R(r));
         }
     } else if constexpr (is_neg<L>) {
         return neg(mul(l.arg, r));
@@ -203,10 +207,10 @@ auto mul(L const& l, R const& r) {
         if constexpr (is_one<decltype(r.lhs)>) {
             return div(l, r.rhs);
         } else {
-            return make_binary<mul_op>(l, r);
+            return make_binary<mul_op>(L(l), R(r));
         }
     } else {
-        return make_binary<mul_op>(l, r);
+        return make_binary<mul_op>(L(l), R(r));
     }
 }
 
@@ -225,7 +229,7 @@ auto add(L const& l, R const& r) {
     } else if constexpr (is_neg<R>) {
         return sub(l, r.arg);
     } else {
-        return make_binary<add_op>(l, r);
+        return make_binary<add_op>(L(l), R(r));
     }
 }
 
@@ -244,7 +248,7 @@ auto sub(L const& l, R const& r) {
     } else if constexpr (is_neg<R>) {
         return add(l, r.arg);
     } else {
-        return make_binary<sub_op>(l, r);
+        return make_binary<sub_op>(L(l), R(r));
     }
 }
 
@@ -266,7 +270,7 @@ auto div(L const& l, R const& r) {
     } else if constexpr (is_neg<L>) {
         return neg(div(l.arg, r));
     } else {
-        return make_binary<div_op>(l, r);
+        return make_binary<div_op>(L(l), R(r));
     }
 }
 

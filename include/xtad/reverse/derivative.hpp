@@ -77,7 +77,8 @@ auto derivative_impl(E const& e, wrt_t<L...> const& w, S&& seed) {
 /// expression of e's shape), as a new expression of the leaf's shape: torch.autograd.grad with
 /// create_graph=True. It can be evaluated, printed (`9*a^2`) and differentiated again. With
 /// several leaves in wrt(...), a tuple of expressions. A leaf `e` does not use is a compile error.
-/// The expression refers to the leaves of `e` (and to tensors `e` refers to): keep them alive.
+/// The expression refers to the leaves of `e` (and to the tensors `e` holds by xtad::ref): keep
+/// them alive. Its seed, if a tensor, is copied into it, as any tensor constant.
 template <Expression E, class... L, Seed S>
 auto derivative(E const& e, wrt_t<L...> const& w, S&& seed) {
     detail::check_used<E, false, L...>();

@@ -108,11 +108,15 @@ void check_same_leaf(E const& e, L const* wanted, char const* op) {
     });
 }
 
-/// The seed as a node, and the shape the adjoint starts from.
-template <class S>
+/// The seed as a node. A seed that becomes part of a returned expression (derivative's) is
+/// owned as any tensor constant is; grad uses its seed only during the call, and `Borrow`s a
+/// tensor seed by reference instead of copying it (jacrev passes one per row).
+template <bool Borrow = false, class S>
 auto seed_node(S&& seed) {
     if constexpr (std::is_same_v<std::remove_cvref_t<S>, ones>) {
         return one_t{};
+    } else if constexpr (Borrow && xt::is_xexpression<std::remove_cvref_t<S>>::value) {
+        return xtad::ref(seed);
     } else {
         return as_node(std::forward<S>(seed));
     }
@@ -190,7 +194,7 @@ void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
                     + " but the expression has shape " + shape_str(out_shape)
                     + "; pass a seed of the expression's shape");
     }
-    auto const g = seed_node(std::forward<S>(seed));
+    auto const g = seed_node<true>(std::forward<S>(seed));
     clear_caches(e);
     std::apply(
         [&](auto&... out) {
