@@ -139,6 +139,11 @@ namespace detail {
 /// instantiation per element type, however many expressions need it.
 template <class V>
 xt::xarray<V> sum_to(xt::xarray<V> const& x, shape_t const& logical, shape_t const& target) {
+    if (x.size() == 0) {
+        // Nothing to sum: zeros (a (0, 3) x times a (3,) y gives y the gradient 0, as torch).
+        // xtensor 0.24's reducer would step a null pointer here (UBSan: pointer overflow).
+        return xt::zeros<V>(target);
+    }
     std::vector<std::size_t> axes;
     std::size_t const lead = logical.size() - target.size();
     for (std::size_t i = 0; i < logical.size(); ++i) {
