@@ -4,6 +4,7 @@
 #include <xtad/functional.hpp>
 
 #include <doctest/doctest.h>
+#include <xtensor/xbuilder.hpp>
 
 #include <cmath>
 #include <string>
@@ -20,14 +21,6 @@ void check_close(xt::xarray<double> const& got, xt::xarray<double> const& want,
     }
 }
 
-xt::xarray<double> diag(xt::xarray<double> const& d) {
-    xt::xarray<double> m = xt::zeros<double>({d.size(), d.size()});
-    for (std::size_t i = 0; i < d.size(); ++i) {
-        m(i, i) = d(i);
-    }
-    return m;
-}
-
 /// f(x, s) = s * sum(exp(x)) + s^3, x of shape (2,) and s 0-d: blocks of three different shapes.
 /// df/dx = s e^x, df/ds = sum(e^x) + 3 s^2; H_xx = diag(s e^x), H_xs = e^x (shape (2,)),
 /// H_ss = 6 s (shape ()).
@@ -40,7 +33,7 @@ template <class H>
 void check_two_shapes_hessian(H const& h) {
     static_assert(std::is_same_v<H, std::array<std::array<xt::xarray<double>, 2>, 2>>);
     xt::xarray<double> const ex = xt::exp(x0);
-    check_close(h[0][0], diag(s0() * ex));
+    check_close(h[0][0], xt::diag(s0() * ex));
     check_close(h[0][1], ex);
     check_close(h[1][0], ex);
     check_close(h[1][1], xt::xarray<double>(6. * s0()));
@@ -99,13 +92,13 @@ TEST_CASE("value_and_jacobian: the residual and its Jacobian, by either mode") {
     auto [v2, J2] = value_and_jacobian([](auto const& a, auto const& b) { return a * b + sum(b); },
                                        at(xt::xarray<double>{1., 2.}, xt::xarray<double>{3., 4.}));
     check_close(v2, xt::xarray<double>{10., 15.});
-    check_close(std::get<0>(J2), diag(xt::xarray<double>{3., 4.}));
+    check_close(std::get<0>(J2), xt::diag(xt::xarray<double>{3., 4.}));
     check_close(std::get<1>(J2), xt::xarray<double>{{2., 1.}, {1., 3.}});
     auto [v3, J3] = value_and_jacobian([](auto const& a, auto const& b) { return sum(a) + b; },
                                        at(xt::xarray<double>::from_shape({0}), x0));
     check_close(v3, x0);
     CHECK(std::get<0>(J3).shape() == std::vector<std::size_t>{2, 0});
-    check_close(std::get<1>(J3), diag(xt::ones<double>({2})));
+    check_close(std::get<1>(J3), xt::diag(xt::ones<double>({2})));
 }
 
 TEST_CASE("jvp, vjp and hvp with several inputs: directions and results one per input") {
@@ -150,17 +143,17 @@ TEST_CASE("hessian with several inputs: blocks H[a][b] of shape x_a.shape + x_b.
     xt::xarray<double> const x = {1., -2., 0.5}, y = {3., 0.25, -1.};
     for (auto const& h : {hessian(f, at(x, y)), hessian<route::forward_over_forward>(f, at(x, y)),
                           hessian<route::reverse_over_reverse>(f, at(x, y))}) {
-        check_close(h[0][0], diag(2. * y));
-        check_close(h[0][1], diag(2. * x));
-        check_close(h[1][0], diag(2. * x));
-        check_close(h[1][1], diag(6. * y));
+        check_close(h[0][0], xt::diag(2. * y));
+        check_close(h[0][1], xt::diag(2. * x));
+        check_close(h[1][0], xt::diag(2. * x));
+        check_close(h[1][1], xt::diag(6. * y));
     }
 
     // An input f ignores, and one it uses only linearly: zero blocks.
     auto const g = [](auto const& a, auto const& b) { return sum(a * a) + 0. * sum(b); };
     for (auto const& h : {hessian(g, at(x, y)), hessian<route::forward_over_forward>(g, at(x, y)),
                           hessian<route::reverse_over_reverse>(g, at(x, y))}) {
-        check_close(h[0][0], diag(xt::xarray<double>{2., 2., 2.}));
+        check_close(h[0][0], xt::diag(xt::xarray<double>{2., 2., 2.}));
         check_close(h[0][1], xt::zeros<double>({3, 3}));
         check_close(h[1][1], xt::zeros<double>({3, 3}));
     }
@@ -210,10 +203,10 @@ TEST_CASE("a leaf of the user's own inside f, even one named x0, is a constant t
     auto const c = var<"x0">(xt::xarray<double>{2., 3.});
     auto const scaled = [&](auto const& x) { return c * x * x; };
     xt::xarray<double> const x = {1., -1.};
-    check_close(jacrev(scaled, at(x)), diag(2. * c.value() * x));
-    check_close(jacfwd(scaled, at(x)), diag(2. * c.value() * x));
+    check_close(jacrev(scaled, at(x)), xt::diag(2. * c.value() * x));
+    check_close(jacfwd(scaled, at(x)), xt::diag(2. * c.value() * x));
     check_close(hessian([&](auto const& a) { return sum(scaled(a)); }, at(x)),
-                diag(2. * c.value()));
+                xt::diag(2. * c.value()));
     auto [v, g] = value_and_grad([&](auto const& a) { return sum(scaled(a)); }, at(x));
     CHECK(v() == 5.);
     check_close(g, 2. * c.value() * x);
