@@ -378,9 +378,10 @@ constexpr auto make_input_name() {
     return fixed_string<n + 2>(s);
 }
 
-/// The name of a transform's input I: "%0", "%1", ..., "%12", ...
+/// The name of a transform's input I: "%0", "%1", ..., "%12", ... (Its type is spelt out: g++ 12
+/// cannot always deduce it while substituting input_leaf_t.)
 template <std::size_t I>
-inline constexpr auto input_name = make_input_name<I>();
+inline constexpr fixed_string<decimal_digits(I) + 2> input_name = make_input_name<I>();
 
 /// The leaf of a transform's input I, of container C.
 template <std::size_t I, class C>
