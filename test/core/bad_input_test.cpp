@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/error_of.hpp"
+
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -14,21 +16,6 @@
 using namespace xtad;
 
 namespace {
-
-/// The message of the xtad::error that `f` throws; fails the test if it throws nothing or
-/// something else.
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (xtad::error const& e) {
-        return e.what();
-    } catch (std::exception const& e) {
-        FAIL("threw a " << typeid(e).name() << ", not an xtad::error: " << e.what());
-    }
-    FAIL("threw nothing");
-    return "";
-}
 
 xt::xarray<double> const v3 = {1., 2., 3.};
 xt::xarray<double> const v2 = {1., 2.};

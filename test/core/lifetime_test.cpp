@@ -10,6 +10,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/error_of.hpp"
+
 #include <functional>
 #include <string>
 #include <tuple>
@@ -20,21 +22,6 @@
 using namespace xtad;
 
 namespace {
-
-/// The message of the xtad::error that `f` throws; fails the test if it throws nothing or
-/// something else.
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (xtad::error const& e) {
-        return e.what();
-    } catch (std::exception const& e) {
-        FAIL("threw a " << typeid(e).name() << ", not an xtad::error: " << e.what());
-    }
-    FAIL("threw nothing");
-    return "";
-}
 
 template <class X>
 concept can_ref = requires(X&& x) {

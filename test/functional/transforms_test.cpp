@@ -149,7 +149,8 @@ TEST_CASE("hessian with several inputs: blocks H[a][b] of shape x_a.shape + x_b.
         check_close(h[1][1], xt::diag(6. * y));
     }
 
-    // An input f ignores, and one it uses only linearly: zero blocks.
+    // An input f uses only linearly, and one it ignores (and an input of another shape): zero
+    // blocks.
     auto const g = [](auto const& a, auto const& b) { return sum(a * a) + 0. * sum(b); };
     for (auto const& h : {hessian(g, at(x, y)), hessian<route::forward_over_forward>(g, at(x, y)),
                           hessian<route::reverse_over_reverse>(g, at(x, y))}) {
@@ -157,6 +158,19 @@ TEST_CASE("hessian with several inputs: blocks H[a][b] of shape x_a.shape + x_b.
         check_close(h[0][1], xt::zeros<double>({3, 3}));
         check_close(h[1][1], xt::zeros<double>({3, 3}));
     }
+    auto const cube = [](auto const& a, auto const&) { return sum(a * a * a); };
+    for (auto const& h :
+         {hessian(cube, at(x, x0)), hessian<route::forward_over_forward>(cube, at(x, x0)),
+          hessian<route::reverse_over_reverse>(cube, at(x, x0))}) {
+        check_close(h[0][0], xt::diag(6. * x));
+        check_close(h[0][1], xt::zeros<double>({3, 2}));
+        check_close(h[1][0], xt::zeros<double>({2, 3}));
+        check_close(h[1][1], xt::zeros<double>({2, 2}));
+    }
+    auto [v, Hv] = hvp(cube, at(x, x0), std::tie(x, x0));
+    CHECK(v() == 1. - 8. + 0.125);
+    check_close(std::get<0>(Hv), 6. * x * x);
+    check_close(std::get<1>(Hv), xt::zeros<double>({2}));
 }
 
 TEST_CASE("more than 8 inputs: jacrev, jacfwd, value_and_grad and hessian at 10 points") {

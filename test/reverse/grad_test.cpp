@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "support/error_of.hpp"
+
 #include <cmath>
 #include <limits>
 #include <string>
@@ -20,16 +22,6 @@ void check_equal(A const& got, B const& want) {
     for (std::size_t i = 0; i < want.size(); ++i) {
         CHECK(got.flat(i) == doctest::Approx(want.flat(i)).epsilon(1e-12));
     }
-}
-
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (xtad::error const& e) {
-        return e.what();
-    }
-    return "no error";
 }
 
 } // namespace
