@@ -47,92 +47,303 @@ struct select_fn {
     }
 };
 
-/// The value of `x` (a built expression, or a number where the node is a constant) as a new
-/// tensor of V.
-template <class V, class X>
-xt::xarray<V> materialise(X&& x) {
-    if constexpr (std::is_arithmetic_v<std::remove_cvref_t<X>>) {
-        return xt::xarray<V>(V(x));
+} // namespace detail
+
+// Evaluation. `kernel<T>(e, out)` binds the tree `e` to a loop over a tensor of shape `out`
+// (which e's shape broadcasts to), T being the element type of the whole tree: the result has
+// `at(i)`, the value of element i in row-major order. Elementwise nodes become one nest of small
+// kernels evaluated element by element, one fused loop with no temporaries; the nodes that must
+// be materialised (reductions, the adjoint's fits, stacks, concatenations) are computed when the
+// loop is bound, once per evaluation, and read like leaves. A tensor is read at the loop's index
+// when it has as many elements as the loop, as a single value when it has one, and through a
+// broadcast copy otherwise. Scalar constants take T's number type (double for T = dual<double>):
+// a constant has no tangent, and forward mode knows it at compile time.
+//
+// Compared with a nest of lazy xtensor functions, each node instantiates one small struct and
+// one function, and the materialised nodes' work (reducers, sum_to) is instantiated once per
+// element type, on xt::xarray, not once per argument expression.
+
+namespace detail {
+
+/// The product of shape[begin, end).
+inline std::size_t extent(shape_t const& shape, std::size_t begin, std::size_t end) {
+    std::size_t n = 1;
+    for (std::size_t d = begin; d < end; ++d) {
+        n *= shape[d];
+    }
+    return n;
+}
+
+/// The strides of a row-major tensor of shape `own` seen in the shape `out` it broadcasts to:
+/// 0 along the axes it is broadcast over.
+inline shape_t broadcast_strides(shape_t const& own, shape_t const& out) {
+    shape_t strides(out.size(), 0);
+    std::size_t stride = 1;
+    std::size_t const lead = out.size() - own.size();
+    for (std::size_t d = own.size(); d-- > 0;) {
+        strides[lead + d] = own[d] == 1 ? 0 : stride;
+        stride *= own[d];
+    }
+    return strides;
+}
+
+/// Copies `src`, of the shape `own`, broadcast to the shape `out`, into `dst` (row-major).
+template <class W>
+void broadcast_copy(W const* src, shape_t const& own, shape_t const& out, W* dst) {
+    std::size_t const n = size_of(out);
+    if (n == 0) {
+        return;
+    }
+    shape_t const strides = broadcast_strides(own, out);
+    shape_t index(out.size(), 0);
+    std::size_t offset = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        dst[i] = src[offset];
+        for (std::size_t d = out.size(); d-- > 0;) {
+            if (++index[d] < out[d]) {
+                offset += strides[d];
+                break;
+            }
+            offset -= strides[d] * (out[d] - 1);
+            index[d] = 0;
+        }
+    }
+}
+
+/// How a tensor operand of a loop maps the loop's index i to its own elements.
+enum class reading : unsigned char {
+    same,  // as many elements as the loop: element i
+    one,   // a single value for every i
+    outer, // broadcast along leading axes, as a (n,) row of a (m, n) loop: element i % size
+    inner, // broadcast along trailing axes, as a (m, 1) column of a (m, n) loop: i / size
+};
+
+/// A tensor operand of a loop. `keep` owns a copy the kernel reads from, when one had to be
+/// made (a broadcast along axes both before and after the tensor's own).
+template <class W>
+struct read_kernel {
+    W const* data = nullptr;
+    reading how = reading::one;
+    std::size_t size = 1;
+    std::shared_ptr<void const> keep{};
+
+    W const& at(std::size_t i) const {
+        switch (how) {
+        case reading::same:
+            return data[i];
+        case reading::outer:
+            return data[i % size];
+        case reading::inner:
+            return data[i / size];
+        default:
+            return data[0];
+        }
+    }
+};
+
+/// The row-major data `data` of shape `own` as an operand of a loop over `out`, which `own`
+/// broadcasts to.
+template <class W>
+read_kernel<W> read_data(W const* data, shape_t const& own, shape_t const& out,
+                         std::shared_ptr<void const> keep = {}) {
+    std::size_t const n = size_of(out);
+    std::size_t const m = size_of(own);
+    if (n == 0) {
+        return {};
+    }
+    if (m == n) {
+        // As many elements as the loop: only axes of size 1 differ, the order is the same.
+        return {data, reading::same, n, std::move(keep)};
+    }
+    if (m == 1) {
+        return {data, reading::one, 1, std::move(keep)};
+    }
+    // The axes `own` covers (its size along them, not 1), aligned to the loop's trailing axes.
+    std::size_t const lead = out.size() - own.size();
+    std::size_t first = out.size();
+    std::size_t last = 0;
+    for (std::size_t d = 0; d < own.size(); ++d) {
+        if (own[d] != 1) {
+            first = std::min(first, lead + d);
+            last = lead + d + 1;
+        }
+    }
+    if (extent(out, first, last) == m) { // one block of the loop's axes, with no 1 inside
+        if (last == out.size()) {
+            return {data, reading::outer, m, std::move(keep)};
+        }
+        if (first == 0) {
+            return {data, reading::inner, extent(out, last, out.size()), std::move(keep)};
+        }
+    }
+    auto copy = std::make_shared<xt::xarray<W>>(out);
+    broadcast_copy(data, own, out, copy->data());
+    return {copy->data(), reading::same, n, std::move(copy)};
+}
+
+/// Whether a tensor's elements are contiguous in row-major order, so that it is read in place.
+template <class C>
+constexpr bool row_major_contiguous =
+    std::is_base_of_v<xt::xcontainer<C>, C>&& C::static_layout == xt::layout_type::row_major;
+
+/// A container or any xtensor expression (a view, a tensor held by xtad::ref) as an operand of
+/// a loop over `out`; what is not contiguous in row-major order is copied first.
+template <class C>
+auto read(C const& c, shape_t const& out) {
+    using W = std::remove_cv_t<typename C::value_type>;
+    if constexpr (row_major_contiguous<C>) {
+        return read_data<W>(c.data(), to_shape(c.shape()), out);
     } else {
-        return xt::xarray<V>(std::forward<X>(x));
+        auto copy = std::make_shared<xt::xarray<W> const>(c);
+        return read_data<W>(copy->data(), to_shape(copy->shape()), out, copy);
+    }
+}
+
+/// A number: the same value at every element.
+template <class S>
+struct constant_kernel {
+    S value;
+    S const& at(std::size_t) const { return value; }
+};
+
+template <class Op, class K>
+struct unary_kernel {
+    scalar_fn<Op> f;
+    K arg;
+    auto at(std::size_t i) const { return f(arg.at(i)); }
+};
+
+template <class Op, class KL, class KR>
+struct binary_kernel {
+    scalar_fn<Op> f;
+    KL lhs;
+    KR rhs;
+    auto at(std::size_t i) const { return f(lhs.at(i), rhs.at(i)); }
+};
+
+template <class KC, class KA, class KB>
+struct select_kernel {
+    KC cond;
+    KA then_;
+    KB else_;
+    auto at(std::size_t i) const { return select_fn{}(cond.at(i), then_.at(i), else_.at(i)); }
+};
+
+/// Writes element i of the kernel `k` to dst[i], for i < n: the fused loop.
+template <class V, class K>
+void run_into(V* dst, K const& k, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        dst[i] = static_cast<V>(k.at(i));
     }
 }
 
 } // namespace detail
 
-// `build<T>(e)` gives the xtensor expression that computes `e`, T being the element type of the
-// whole tree; scalar constants take T's number type (double for T = dual<double>): a constant has
-// no tangent, and forward mode knows it at compile time. Elementwise nodes become one nest of
-// lazy xtensor functions; leaves and materialised values enter it by reference.
-
 template <class T, fixed_string N, auto Tag>
-auto const& build(leaf<N, Tag> const& e) {
-    return e.value();
+auto kernel(leaf<N, Tag> const& e, shape_t const& out) {
+    return detail::read(e.value(), out);
 }
 
 template <class T, class L>
-auto const& build(leaf_ref<L> const& e) {
-    return e.get().value();
+auto kernel(leaf_ref<L> const& e, shape_t const& out) {
+    return detail::read(e.get().value(), out);
 }
 
 template <class T, long long Num, long long Den>
-primal_t<T> build(static_constant<Num, Den> const&) {
-    return static_constant<Num, Den>::template value<primal_t<T>>();
+auto kernel(static_constant<Num, Den> const&, shape_t const&) {
+    return detail::constant_kernel<primal_t<T>>{
+        static_constant<Num, Den>::template value<primal_t<T>>()};
 }
 
 template <class T, class S>
-primal_t<T> build(scalar<S> const& e) {
-    return static_cast<primal_t<T>>(e.value);
+auto kernel(scalar<S> const& e, shape_t const&) {
+    return detail::constant_kernel<primal_t<T>>{static_cast<primal_t<T>>(e.value)};
 }
 
 template <class T>
-auto build(ones const& e) {
-    return xt::broadcast(T(1), e.shape_);
+auto kernel(ones const&, shape_t const&) {
+    return detail::constant_kernel<T>{T(1)};
 }
 
 template <class T, auto Tag, bool Owned>
-auto const& build(tensor_constant<Tag, Owned> const& e) {
-    return e.get();
+auto kernel(tensor_constant<Tag, Owned> const& e, shape_t const& out) {
+    return detail::read(e.get(), out);
 }
 
 template <class T, class Op, class E>
-auto build(unary<Op, E> const& e) {
-    return xt::make_lambda_xfunction(detail::scalar_fn<Op>{e.op}, build<T>(e.arg));
+auto kernel(unary<Op, E> const& e, shape_t const& out) {
+    using K = decltype(kernel<T>(e.arg, out));
+    return detail::unary_kernel<Op, K>{{e.op}, kernel<T>(e.arg, out)};
 }
 
 template <class T, class Op, class L, class R>
-auto build(binary<Op, L, R> const& e) {
+auto kernel(binary<Op, L, R> const& e, shape_t const& out) {
     // A comparison's numbers take the type of what they are compared with, not bool.
     using operands =
         typename detail::common_value<typename L::value_type, typename R::value_type>::type;
     using U = std::conditional_t<Op::is_mask && !std::is_void_v<operands>, operands, T>;
-    return xt::make_lambda_xfunction(detail::scalar_fn<Op>{e.op}, build<U>(e.lhs), build<U>(e.rhs));
+    using KL = decltype(kernel<U>(e.lhs, out));
+    using KR = decltype(kernel<U>(e.rhs, out));
+    return detail::binary_kernel<Op, KL, KR>{{e.op}, kernel<U>(e.lhs, out), kernel<U>(e.rhs, out)};
 }
 
 template <class T, class C, class A, class B>
-auto build(select<C, A, B> const& e) {
-    return xt::make_lambda_xfunction(detail::select_fn{}, build<T>(e.cond), build<T>(e.then_),
-                                     build<T>(e.else_));
+auto kernel(select<C, A, B> const& e, shape_t const& out) {
+    using KC = decltype(kernel<T>(e.cond, out));
+    using KA = decltype(kernel<T>(e.then_, out));
+    using KB = decltype(kernel<T>(e.else_, out));
+    return detail::select_kernel<KC, KA, KB>{kernel<T>(e.cond, out), kernel<T>(e.then_, out),
+                                             kernel<T>(e.else_, out)};
 }
 
-template <class T, class Op, class E>
-auto const& build(reduce<Op, E> const& e) {
-    return e.cache.get_or([&] {
-        auto const in = e.arg.shape();
-        if (!e.axes.all) {
-            for (auto a : e.axes.list) {
-                if (a >= in.size()) {
-                    throw error("xtad::" + std::string(Op::name) + ": axis " + std::to_string(a)
-                                + " is out of range for a tensor of shape "
-                                + detail::shape_str(in));
-                }
-            }
-        }
-        return e.op.template compute<value_t<E>>(build<T>(e.arg), e.axes);
-    });
+/// A materialised node (its value computed once per evaluation, into its cache slot) read as an
+/// operand of a loop.
+template <class T, class E>
+requires requires(E const& e) {
+    e.cache;
+}
+auto kernel(E const& e, shape_t const& out) {
+    auto const& value = cached<T>(e);
+    return detail::read_data(value.data(), detail::to_shape(value.shape()), out);
 }
 
 namespace detail {
+
+/// The element type of e's kernel: what evaluating e in a tree of element type T gives.
+template <class T, class E>
+using kernel_value_t =
+    std::remove_cvref_t<decltype(kernel<T>(std::declval<E const&>(), shape_t{}).at(0))>;
+
+/// The value of `e` as a new tensor of V, on e's own shape.
+template <class V, class T, class E>
+xt::xarray<V> materialise(E const& e) {
+    shape_t const s = e.shape();
+    xt::xarray<V> out(s);
+    run_into(out.data(), kernel<T>(e, s), out.size());
+    return out;
+}
+
+/// The value of `e` held for a loop: a materialised node's own value, or a new tensor.
+template <class T, class E>
+auto held(E const& e) {
+    using R = kernel_value_t<T, E>;
+    if constexpr (requires { e.cache; }) {
+        return std::pair<xt::xarray<R> const*, std::shared_ptr<void const>>{&cached<T>(e), {}};
+    } else {
+        auto own = std::make_shared<xt::xarray<R> const>(materialise<R, T>(e));
+        return std::pair<xt::xarray<R> const*, std::shared_ptr<void const>>{own.get(), own};
+    }
+}
+
+/// Row-major `outer` runs of `run` contiguous elements: copies run r of `src` to `dst + r *
+/// stride` (placing a block into a larger tensor, or, with the roles swapped, reading it out).
+template <class V>
+void copy_runs(V const* src, std::size_t src_stride, V* dst, std::size_t dst_stride,
+               std::size_t outer, std::size_t run) {
+    for (std::size_t o = 0; o < outer; ++o) {
+        std::copy_n(src + o * src_stride, run, dst + o * dst_stride);
+    }
+}
 
 /// Sums `x`, a value on the broadcast shape `logical`, down to `target`, the shape it was
 /// broadcast from: the adjoint of broadcasting. Taking a materialised tensor keeps this one
@@ -163,10 +374,35 @@ xt::xarray<V> sum_to(xt::xarray<V> const& x, shape_t const& logical, shape_t con
 
 } // namespace detail
 
-template <class T, class E, class V>
-auto const& build(fit<E, V> const& e) {
+template <class T, class Op, class E>
+auto const& cached(reduce<Op, E> const& e) {
     return e.cache.get_or([&] {
-        xt::xarray<V> x = detail::materialise<V>(build<T>(e.arg));
+        auto const in = e.arg.shape();
+        if (!e.axes.all) {
+            for (auto a : e.axes.list) {
+                if (a >= in.size()) {
+                    throw error("xtad::" + std::string(Op::name) + ": axis " + std::to_string(a)
+                                + " is out of range for a tensor of shape "
+                                + detail::shape_str(in));
+                }
+            }
+        }
+        using V = value_t<E>;
+        if constexpr (requires { e.op.element_at(in); }) {
+            // An op that reads one element (x(i)): that element alone is computed.
+            std::size_t const at = e.op.element_at(in);
+            return xt::xarray<V>(static_cast<V>(kernel<T>(e.arg, in).at(at)));
+        } else {
+            using R = detail::kernel_value_t<T, E>;
+            return e.op.template compute<V>(detail::materialise<R, T>(e.arg), e.axes);
+        }
+    });
+}
+
+template <class T, class E, class V>
+auto const& cached(fit<E, V> const& e) {
+    return e.cache.get_or([&] {
+        xt::xarray<V> x = detail::materialise<V, T>(e.arg);
         bool const as_is =
             e.logical == e.target
             && std::equal(x.shape().begin(), x.shape().end(), e.target.begin(), e.target.end());
@@ -178,64 +414,80 @@ auto const& build(fit<E, V> const& e) {
 }
 
 template <class T, class E>
-auto build(expand<E> const& e) {
-    return xt::reshape_view(build<T>(e.arg), e.kept);
+auto kernel(expand<E> const& e, shape_t const& out) {
+    auto const [value, keep] = detail::held<T>(e.arg);
+    return detail::read_data(value->data(), e.kept, out, keep); // the same elements, reshaped
 }
 
 template <class T, class... Es>
-auto const& build(stack_node<Es...> const& e) {
+auto const& cached(stack_node<Es...> const& e) {
     return e.cache.get_or([&] {
         using V = typename decltype(e.cache)::value_type;
         xt::xarray<V> out(e.shape());
+        std::size_t const each = sizeof...(Es) == 0 ? 0 : out.size() / sizeof...(Es);
         std::size_t k = 0;
-        std::apply([&](auto const&... a) { ((xt::view(out, k++) = build<T>(a)), ...); }, e.args);
+        std::apply(
+            [&](auto const&... a) {
+                ((std::copy_n(detail::materialise<V, T>(a).data(), each, out.data() + each * k++)),
+                 ...);
+            },
+            e.args);
         return out;
     });
 }
 
 template <class T, class E>
-auto build(take<E> const& e) {
-    return xt::view(build<T>(e.arg), e.k);
+auto kernel(take<E> const& e, shape_t const& out) {
+    auto const [value, keep] = detail::held<T>(e.arg);
+    shape_t const own = e.shape();
+    return detail::read_data(value->data() + e.k * detail::size_of(own), own, out, keep);
 }
-
-namespace detail {
-
-/// The strided-view slices that pick [begin, end) along `axis` of a rank-`rank` tensor.
-inline xt::xstrided_slice_vector along(std::size_t rank, std::size_t axis, std::size_t begin,
-                                       std::size_t end) {
-    xt::xstrided_slice_vector sv(rank, xt::all());
-    sv[axis] = xt::range(begin, end);
-    return sv;
-}
-
-} // namespace detail
 
 template <class T, class... Es>
-auto const& build(concat_node<Es...> const& e) {
+auto const& cached(concat_node<Es...> const& e) {
     return e.cache.get_or([&] {
         using V = typename decltype(e.cache)::value_type;
-        // Each part is materialised first: assigning to a strided view of an xarray makes
-        // xtensor 0.24 build a temporary of the wrong rank.
-        return std::apply(
+        shape_t const full = e.shape();
+        xt::xarray<V> out(full);
+        std::size_t const outer = detail::extent(full, 0, e.axis);
+        std::size_t const inner = detail::extent(full, e.axis + 1, full.size());
+        std::size_t begin = 0;
+        std::apply(
             [&](auto const&... a) {
-                return xt::xarray<V>(
-                    xt::concatenate(xt::xtuple(detail::materialise<V>(build<T>(a))...), e.axis));
+                (
+                    [&](xt::xarray<V> const& part) {
+                        std::size_t const run = part.shape()[e.axis] * inner;
+                        detail::copy_runs(part.data(), run, out.data() + begin * inner,
+                                          full[e.axis] * inner, outer, run);
+                        begin += part.shape()[e.axis];
+                    }(detail::materialise<V, T>(a)),
+                    ...);
             },
             e.parts);
+        return out;
     });
 }
 
 template <class T, class E>
-auto build(slice_along<E> const& e) {
-    auto const rank = e.arg.shape().size();
-    return xt::strided_view(build<T>(e.arg), detail::along(rank, e.axis, e.begin, e.end));
+auto kernel(slice_along<E> const& e, shape_t const& out) {
+    auto const [value, keep] = detail::held<T>(e.arg);
+    using R = typename std::remove_cvref_t<decltype(*value)>::value_type;
+    shape_t const full = detail::to_shape(value->shape());
+    shape_t const own = e.shape();
+    std::size_t const outer = detail::extent(full, 0, e.axis);
+    std::size_t const inner = detail::extent(full, e.axis + 1, full.size());
+    auto part = std::make_shared<xt::xarray<R>>(own);
+    std::size_t const run = (e.end - e.begin) * inner;
+    detail::copy_runs(value->data() + e.begin * inner, full[e.axis] * inner, part->data(), run,
+                      outer, run);
+    return detail::read_data<R>(part->data(), own, out, part);
 }
 
 template <class T, class E, bool Squeezed>
-auto const& build(embed<E, Squeezed> const& e) {
+auto const& cached(embed<E, Squeezed> const& e) {
     return e.cache.get_or([&] {
         using V = typename decltype(e.cache)::value_type;
-        xt::xarray<V> const part = detail::materialise<V>(build<T>(e.arg));
+        xt::xarray<V> const part = detail::materialise<V, T>(e.arg);
         xt::xarray<V> out = xt::zeros<V>(e.full);
         shape_t sub = e.full;
         if constexpr (Squeezed) {
@@ -243,32 +495,58 @@ auto const& build(embed<E, Squeezed> const& e) {
         } else {
             sub[e.axis] = e.end - e.begin;
         }
-        xt::xarray<V> const src = xt::broadcast(part, sub);
+        xt::xarray<V> src(sub);
+        detail::broadcast_copy(part.data(), detail::to_shape(part.shape()), sub, src.data());
         // Row-major: the slice is `outer` runs of `run` contiguous elements each.
-        std::size_t outer = 1;
-        std::size_t inner = 1;
-        for (std::size_t d = 0; d < e.axis; ++d) {
-            outer *= e.full[d];
-        }
-        for (std::size_t d = e.axis + 1; d < e.full.size(); ++d) {
-            inner *= e.full[d];
-        }
+        std::size_t const outer = detail::extent(e.full, 0, e.axis);
+        std::size_t const inner = detail::extent(e.full, e.axis + 1, e.full.size());
         std::size_t const run = (e.end - e.begin) * inner;
-        for (std::size_t o = 0; o < outer; ++o) {
-            std::copy_n(src.data() + o * run, run,
-                        out.data() + (o * e.full[e.axis] + e.begin) * inner);
-        }
+        detail::copy_runs(src.data(), run, out.data() + e.begin * inner, e.full[e.axis] * inner,
+                          outer, run);
         return out;
     });
 }
+
+namespace detail {
+
+/// Evaluates `e` (element type T) into `out`, resized to `shape`, `e`'s shape or one it
+/// broadcasts to: in place for a row-major container, else through a new tensor. With
+/// `Accumulate`, adds to out instead (out already has the shape).
+template <class T, bool Accumulate = false, class C, class E>
+void assign(C& out, E const& e, shape_t const& shape) {
+    using V = typename C::value_type;
+    if constexpr (row_major_contiguous<C>) {
+        auto const k = kernel<T>(e, shape);
+        if constexpr (Accumulate) {
+            V* const dst = out.data();
+            for (std::size_t i = 0, n = out.size(); i < n; ++i) {
+                dst[i] += static_cast<V>(k.at(i));
+            }
+        } else {
+            out.resize(shape);
+            run_into(out.data(), k, out.size());
+        }
+    } else {
+        xt::xarray<V> value(shape);
+        run_into(value.data(), kernel<T>(e, shape), value.size());
+        if constexpr (Accumulate) {
+            out += value;
+        } else {
+            xt::noalias(out) = value;
+        }
+    }
+}
+
+} // namespace detail
 
 /// Evaluates `e` into a new tensor: one fused loop over the elementwise part of the tree,
 /// after the materialised parts (reductions) have been computed once each.
 template <Expression E>
 xt::xarray<value_t<E>> eval(E const& e) {
-    (void)e.shape(); // checks every shape, naming the op at fault
+    shape_t const shape = e.shape(); // checks every shape, naming the op at fault
     clear_caches(e);
-    xt::xarray<value_t<E>> out = build<value_t<E>>(e);
+    xt::xarray<value_t<E>> out(shape);
+    detail::run_into(out.data(), kernel<value_t<E>>(e, shape), out.size());
     clear_caches(e);
     return out;
 }
@@ -276,9 +554,9 @@ xt::xarray<value_t<E>> eval(E const& e) {
 /// Evaluates `e` into `out` (resized as needed) without allocating a new tensor.
 template <Expression E, class C>
 void eval_into(C& out, E const& e) {
-    (void)e.shape();
+    shape_t const shape = e.shape();
     clear_caches(e);
-    xt::noalias(out) = build<value_t<E>>(e);
+    detail::assign<value_t<E>>(out, e, shape);
     clear_caches(e);
 }
 

@@ -39,9 +39,15 @@ struct index_op {
                         + detail::shape_str(in));
         }
     }
-    template <class V, class X>
-    xt::xarray<V> compute(X&& x, axes_t const&) const {
-        return xt::xarray<V>(static_cast<V>(x.element(index.begin(), index.end())));
+    /// The row-major position of the element in a tensor of shape `in` (checked): an op that
+    /// reads one element says where, and the evaluator computes that element alone.
+    std::size_t element_at(shape_t const& in) const {
+        check(in);
+        std::size_t flat = 0;
+        for (std::size_t d = 0; d < in.size(); ++d) {
+            flat = flat * in[d] + index[d];
+        }
+        return flat;
     }
     // d x[i] / d x_j = [j == i]: the seed lands on element i, zero elsewhere
     template <class G, class Node>

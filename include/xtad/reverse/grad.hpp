@@ -127,43 +127,23 @@ shape_t seed_shape(S const& seed) {
     return to_shape(seed.shape());
 }
 
-template <class X>
-bool has_shape(X const& x, shape_t const& s) {
-    if constexpr (xt::is_xexpression<X>::value) {
-        return std::equal(x.shape().begin(), x.shape().end(), s.begin(), s.end());
-    } else {
-        return s.empty();
-    }
-}
-
 /// Evaluates the adjoint `part` of a leaf into `out`, resized to the leaf's shape: one fused
 /// loop when nothing was broadcast, a sum over the broadcast axes otherwise.
 template <class C, class G, class X>
 void assign_adjoint(C& out, adjoint_part<G, X> const& part, shape_t const& logical,
                     shape_t const& target) {
     using V = typename C::value_type;
-    out.resize(target);
     if constexpr (is_zero<G>) {
+        out.resize(target);
         out.fill(V(0));
+    } else if (logical == target) {
+        assign<V>(out, part.group, target); // the group broadcasts to the leaf's shape
     } else {
-        auto&& g = build<V>(part.group);
-        if constexpr (!xt::is_xexpression<std::remove_cvref_t<decltype(g)>>::value) {
-            out.fill(static_cast<V>(g)
-                     * V(size_of(logical) / std::max<std::size_t>(size_of(target), 1)));
-        } else if (logical == target && has_shape(g, target)) {
-            if constexpr (is_zero<X>) {
-                xt::noalias(out) = g;
-            } else {
-                xt::noalias(out) = g + build<V>(part.extra);
-                return;
-            }
-        } else {
-            xt::xarray<V> const full = g;
-            out = sum_to(full, logical, target);
-        }
+        out.resize(target);
+        xt::noalias(out) = sum_to(materialise<V, V>(part.group), logical, target);
     }
     if constexpr (!is_zero<X>) {
-        out += build<V>(part.extra);
+        assign<V, true>(out, part.extra, target);
     }
 }
 
