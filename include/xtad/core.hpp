@@ -6,6 +6,7 @@
 #include "xtad/core/error.hpp"
 #include "xtad/core/expression.hpp"
 #include "xtad/core/fixed_string.hpp"
+#include "xtad/core/index.hpp"
 #include "xtad/core/leaf.hpp"
 #include "xtad/core/node.hpp"
 #include "xtad/core/shape.hpp"

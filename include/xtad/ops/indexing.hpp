@@ -1,7 +1,8 @@
-// Defines element access `x(i, j)` and stack(e0, e1, ...).
+// Defines reshape, flatten, concatenate and stack (element access `x(i, j)` is in core/).
 #pragma once
 #include "xtad/core/cxx20.hpp"
 
+#include "xtad/core/index.hpp"
 #include "xtad/ops/compare.hpp"
 
 #include <cstddef>
@@ -12,62 +13,6 @@
 #include <vector>
 
 namespace xtad {
-
-/// One element of a tensor, `x(i, j)`: a 0-d expression. Only that element is computed (no
-/// materialisation of x); its adjoint scatters the seed into that element.
-struct index_op {
-    static constexpr std::string_view name = "index";
-    static constexpr std::string_view grad_fn_all = "SelectBackward0";
-    static constexpr std::string_view grad_fn_axes = "SelectBackward0";
-    std::vector<std::size_t> index;
-
-    shape_t result_shape(shape_t const& in, axes_t const&) const {
-        check(in);
-        return {};
-    }
-    void check(shape_t const& in) const {
-        bool ok = index.size() == in.size();
-        for (std::size_t d = 0; ok && d < in.size(); ++d) {
-            ok = index[d] < in[d];
-        }
-        if (!ok) {
-            std::string i;
-            for (std::size_t d = 0; d < index.size(); ++d) {
-                i += (d ? ", " : "") + std::to_string(index[d]);
-            }
-            throw error("xtad::index: index (" + i + ") is out of range for a tensor of shape "
-                        + detail::shape_str(in));
-        }
-    }
-    /// The row-major position of the element in a tensor of shape `in` (checked): an op that
-    /// reads one element says where, and the evaluator computes that element alone.
-    std::size_t element_at(shape_t const& in) const {
-        check(in);
-        std::size_t flat = 0;
-        for (std::size_t d = 0; d < in.size(); ++d) {
-            flat = flat * in[d] + index[d];
-        }
-        return flat;
-    }
-    // d x[i] / d x_j = [j == i]: the seed lands on element i, zero elsewhere
-    template <class G, class Node>
-    static auto vjp(G const& g, Node const& node) {
-        xt::xarray<bool> hit(node.arg.shape(), false);
-        hit.element(node.op.index.begin(), node.op.index.end()) = true;
-        return detail::make_select(detail::as_node(std::move(hit)), g, zero_t{});
-    }
-};
-
-/// `x(i, j, ...)`: the element at that index, as a 0-d expression (torch's `x[i, j]`).
-template <Expression E, class... I>
-requires(std::is_integral_v<I>&&...) auto index(E&& e, I... i) {
-    using A = node_t<E>;
-    A arg = detail::as_node(std::forward<E>(e));
-    reduce<index_op, A> node{
-        std::move(arg), axes_t{}, {}, index_op{{static_cast<std::size_t>(i)...}}};
-    (void)node.shape();
-    return node;
-}
 
 /// The same elements in a new shape (torch.reshape, flatten). Materialised; its adjoint is the
 /// seed given the argument's shape back.
