@@ -8,8 +8,11 @@
 #include "xtad/ops/compare.hpp"
 
 #include <array>
+#include <cmath>
 #include <cstddef>
+#include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace xtad::detail {
@@ -72,6 +75,50 @@ struct branch_mask {
 template <fixed_string N, class E, class G, class W>
 auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s);
 
+// Anomaly mode (core/anomaly.hpp), reverse half: each op's contribution to leaf N's adjoint is
+// materialised and compared with the gradient that reached the op; a NaN there that the
+// incoming gradient did not have was made by the op's derivative rule.
+
+/// `x` (a built expression or a number) as a tensor broadcast to `s`.
+template <class V, class X>
+xt::xarray<V> materialise_on(X&& x, shape_t const& s) {
+    xt::xarray<V> const v = materialise<V>(std::forward<X>(x));
+    if (size_of(s) == 0) {
+        return xt::xarray<V>(s);
+    }
+    return xt::broadcast(v, s);
+}
+
+/// Throws if `contribution`, what op `Op` passes to its input `input` on the way to leaf N's
+/// adjoint, has a NaN where `incoming`, the gradient that reached the op, has none. `local` is
+/// the op's local derivative (or a zero_t where the rule is not a product), for the message.
+template <fixed_string N, class Op, class V, class In, class L, class C>
+void check_adjoint(In const& incoming, L const& local, C const& contribution, std::size_t input) {
+    if constexpr (std::is_floating_point_v<V> && !is_zero<C>) {
+        xt::xarray<V> const c = materialise<V>(build<V>(contribution));
+        std::size_t const i = first_nan(c);
+        if (i == c.size()) {
+            return;
+        }
+        shape_t const s = to_shape(c.shape());
+        xt::xarray<V> const in = materialise_on<V>(build<V>(incoming), s);
+        for (std::size_t k = i; k < c.size(); ++k) {
+            if (std::isnan(c.flat(k)) && !std::isnan(in.flat(k))) {
+                std::string detail = "";
+                if constexpr (!is_zero<L>) {
+                    xt::xarray<V> const d = materialise_on<V>(build<V>(local), s);
+                    detail = ": the incoming gradient " + number_str(in.flat(k))
+                             + " times the local derivative " + number_str(d.flat(k));
+                }
+                throw error("xtad: anomaly: the gradient of " + std::string(Op::name)
+                            + " became NaN in the adjoint of leaf \"" + std::string(N.view())
+                            + "\" at element " + std::to_string(k) + " (input "
+                            + std::to_string(input) + ")" + detail);
+            }
+        }
+    }
+}
+
 template <fixed_string N, class E, class G, class W>
 auto adjoint_if_used(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
     if constexpr (!depends_on<E, N> || is_zero<G>) {
@@ -120,10 +167,25 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
     if constexpr (is_leaf<E> || is_leaf_ref<E>) {
         return adjoint_part{mask(g), zero_t{}};
     } else if constexpr (requires { e.op.partial(e.arg); }) {
-        return adjoint_if_used<N>(e.arg, mul(g, e.op.partial(e.arg)), mask, s);
+        auto const c = mul(g, e.op.partial(e.arg));
+        if (anomaly_mode()) [[unlikely]] {
+            check_adjoint<N, typename E::op_type, V>(g, e.op.partial(e.arg), mask(c), 0);
+        }
+        return adjoint_if_used<N>(e.arg, c, mask, s);
     } else if constexpr (requires { e.op.partial_l(e.lhs, e.rhs); }) {
-        return adjoint_if_used<N>(e.lhs, mul(g, e.op.partial_l(e.lhs, e.rhs)), mask, s)
-               + adjoint_if_used<N>(e.rhs, mul(g, e.op.partial_r(e.lhs, e.rhs)), mask, s);
+        auto const cl = mul(g, e.op.partial_l(e.lhs, e.rhs));
+        auto const cr = mul(g, e.op.partial_r(e.lhs, e.rhs));
+        if (anomaly_mode()) [[unlikely]] {
+            if constexpr (depends_on<decltype(e.lhs), N>) {
+                check_adjoint<N, typename E::op_type, V>(g, e.op.partial_l(e.lhs, e.rhs), mask(cl),
+                                                         0);
+            }
+            if constexpr (depends_on<decltype(e.rhs), N>) {
+                check_adjoint<N, typename E::op_type, V>(g, e.op.partial_r(e.lhs, e.rhs), mask(cr),
+                                                         1);
+            }
+        }
+        return adjoint_if_used<N>(e.lhs, cl, mask, s) + adjoint_if_used<N>(e.rhs, cr, mask, s);
     } else if constexpr (requires { e.cond; }) {
         using C = decltype(e.cond);
         return adjoint_if_used<N>(e.then_, g, branch_mask<C, true, W>{e.cond, mask}, s)
@@ -169,11 +231,19 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
         auto const seed = mask(g);
         fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
         if constexpr (requires { Op::keeps_shape; }) {
-            return boundary_part<N, V>(e.arg, Op::vjp(g_out, e), e.arg.shape(), s.leaf);
+            auto const c = Op::vjp(g_out, e);
+            if (anomaly_mode()) [[unlikely]] {
+                check_adjoint<N, Op, V>(g_out, zero_t{}, c, 0);
+            }
+            return boundary_part<N, V>(e.arg, c, e.arg.shape(), s.leaf);
         } else {
             expand<std::remove_cvref_t<decltype(g_out)>> const g_in{
                 g_out, kept_shape(e.arg.shape(), e.axes)};
-            return boundary_part<N, V>(e.arg, Op::vjp(g_in, e), e.arg.shape(), s.leaf);
+            auto const c = Op::vjp(g_in, e);
+            if (anomaly_mode()) [[unlikely]] {
+                check_adjoint<N, Op, V>(g_in, zero_t{}, c, 0);
+            }
+            return boundary_part<N, V>(e.arg, c, e.arg.shape(), s.leaf);
         }
     } else if constexpr (requires { e.args; }) {
         // A stack is a boundary too: its adjoint is materialised on its shape, and entry k of it

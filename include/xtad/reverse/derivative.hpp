@@ -61,6 +61,21 @@ auto derivative_impl(E const& e, wrt_t<L...> const& w, S&& seed) {
                     + "; pass a seed of the expression's shape");
     }
     auto const g = seed_node(std::forward<S>(seed));
+    // Anomaly mode checks the value, the seed and each op's adjoint while the expression is
+    // built (adjoint.hpp), which fills e's caches: they are cleared on the way out, thrown or not.
+    struct clear_on_exit {
+        E const& e;
+        bool on;
+        ~clear_on_exit() {
+            if (on) {
+                clear_caches(e);
+            }
+        }
+    } const guard{e, anomaly_mode()};
+    if (guard.on) [[unlikely]] {
+        check_forward(e);
+        check_seed<value_t<E>>(g, "derivative");
+    }
     auto all = std::apply(
         [&](auto const*... leaf) { return std::make_tuple(derivative_of(e, g, leaf)...); },
         w.leaves);

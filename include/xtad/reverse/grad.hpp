@@ -181,6 +181,19 @@ void gradient_into(C& out, E const& e, G const& g, shape_t const& out_shape, L c
     }
 }
 
+/// Anomaly mode: a NaN in the seed is named as such (every gradient below it would be NaN).
+template <class V, class G>
+void check_seed(G const& g, char const* op) {
+    if constexpr (std::is_floating_point_v<V>) {
+        xt::xarray<V> const v = materialise<V>(build<V>(g));
+        std::size_t const i = first_nan(v);
+        if (i < v.size()) {
+            throw error(std::string("xtad: anomaly: the seed given to xtad::") + op
+                        + " holds NaN at element " + std::to_string(i));
+        }
+    }
+}
+
 /// Checks the seed's shape, then computes every gradient into `outs`, a tuple of containers.
 /// `op` names the public function in the error message.
 template <class E, class... L, class S, class Outs>
@@ -195,15 +208,30 @@ void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
                     + "; pass a seed of the expression's shape");
     }
     auto const g = seed_node<true>(std::forward<S>(seed));
-    clear_caches(e);
-    std::apply(
-        [&](auto&... out) {
-            std::apply(
-                [&](auto const*... leaf) { (gradient_into(out, e, g, out_shape, leaf), ...); },
-                w.leaves);
-        },
-        outs);
-    clear_caches(e);
+    auto const run = [&] {
+        clear_caches(e);
+        std::apply(
+            [&](auto&... out) {
+                std::apply(
+                    [&](auto const*... leaf) { (gradient_into(out, e, g, out_shape, leaf), ...); },
+                    w.leaves);
+            },
+            outs);
+        clear_caches(e);
+    };
+    if (anomaly_mode()) [[unlikely]] {
+        // The value first, as it is computed first; then the seed; then each op's adjoint.
+        check_forward(e);
+        check_seed<value_t<E>>(g, op);
+        try {
+            run();
+        } catch (...) {
+            clear_caches(e);
+            throw;
+        }
+    } else {
+        run();
+    }
 }
 
 template <class E, class... L, class S>
