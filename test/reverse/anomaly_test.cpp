@@ -1,11 +1,15 @@
 // Anomaly mode (xtad::detect_anomaly): the first NaN of a value or of an adjoint throws
 // xtad::error naming the op that made it and the leaf; with the switch off, the same programs
-// give NaN and throw nothing.
+// give NaN and throw nothing. The checks are compiled only where XTAD_DETECT_ANOMALY is 1, so
+// this file asks for them; anomaly_unchecked_test.cpp, linked into the same executable, does not.
+#define XTAD_DETECT_ANOMALY 1
 #include <xtad/functional.hpp>
 #include <xtad/ops.hpp>
 #include <xtad/reverse.hpp>
 
 #include <doctest/doctest.h>
+
+#include "support/error_of.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -16,22 +20,15 @@
 
 using namespace xtad;
 
+// Defined in anomaly_unchecked_test.cpp, without XTAD_DETECT_ANOMALY: log(x) and the gradient of
+// sum(sqrt(x) * z) by eval and grad, on trees of the same spelling as below.
+xt::xarray<double> unchecked_log(xt::xarray<double> const& x);
+xt::xarray<double> unchecked_sqrt_grad(xt::xarray<double> const& x, xt::xarray<double> const& z);
+
 namespace {
 
 double const infinity = std::numeric_limits<double>::infinity();
 double const not_a_number = std::numeric_limits<double>::quiet_NaN();
-
-/// The message of the xtad::error that `f` throws; fails the test if it throws nothing.
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (xtad::error const& e) {
-        return e.what();
-    }
-    FAIL("threw nothing");
-    return "";
-}
 
 bool has_nan(xt::xarray<double> const& x) {
     return std::any_of(x.begin(), x.end(), [](double v) { return std::isnan(v); });
@@ -167,4 +164,21 @@ TEST_CASE("anomaly mode: guards nest and restore; the switch is per thread") {
     }
     CHECK(!anomaly_mode());
     CHECK(std::isnan(eval(log(x))(0)));
+}
+
+TEST_CASE(
+    "anomaly mode: a translation unit without XTAD_DETECT_ANOMALY keeps its own eval and grad") {
+    // The same trees, instantiated here with the checks and there without: each setting has its
+    // own leaves and functions (inline namespaces), so the linker did not merge the two, and the
+    // unchecked code neither reads the switch nor throws.
+    xt::xarray<double> const x0 = {2., -1., 0.};
+    xt::xarray<double> const z0 = {1., 1., 0.};
+    detect_anomaly guard;
+    CHECK(has_nan(unchecked_log(x0)));
+    CHECK(has_nan(unchecked_sqrt_grad(x0 * x0, z0)));
+    auto x = var<"x">(x0);
+    auto z = var<"z">(z0);
+    CHECK_THROWS_AS(eval(log(x)), xtad::error);
+    auto xx = var<"x">(xt::xarray<double>(x0 * x0));
+    CHECK_THROWS_AS(grad(sum(sqrt(xx) * z), wrt(xx)), xtad::error);
 }

@@ -6,14 +6,16 @@
 #include "xtad/core/node.hpp"
 
 #include <algorithm>
+#include <type_traits>
+#include <utility>
+#if XTAD_DETECT_ANOMALY
 #include <cmath>
 #include <cstddef>
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <type_traits>
-#include <utility>
 #include <vector>
+#endif
 
 namespace xtad {
 
@@ -269,6 +271,7 @@ auto const& build(embed<E, Squeezed> const& e) {
     });
 }
 
+#if XTAD_DETECT_ANOMALY
 namespace detail {
 
 // Anomaly mode (core/anomaly.hpp), forward half: where a NaN of a value came from. The tree is
@@ -518,25 +521,48 @@ void check_value(E const& e, X const& value) {
 /// The value of `e`, checked as eval does in anomaly mode (for grad's entry points).
 template <class E>
 void check_forward(E const& e) {
-    clear_caches(e);
-    xt::xarray<value_t<E>> const value = build<value_t<E>>(e);
-    check_value<value_t<E>>(e, value);
-    clear_caches(e);
+    if constexpr (std::is_floating_point_v<value_t<E>>) { // dual values are not checked
+        clear_caches(e);
+        xt::xarray<value_t<E>> const value = build<value_t<E>>(e);
+        check_value<value_t<E>>(e, value);
+        clear_caches(e);
+    }
 }
+
+/// Clears e's caches at the end of a scope if `on`, thrown or not: anomaly mode throws from the
+/// middle of a pass.
+template <class E>
+struct clear_caches_at_exit {
+    E const& e;
+    bool on;
+    ~clear_caches_at_exit() {
+        if (on) {
+            clear_caches(e);
+        }
+    }
+};
 
 } // namespace detail
 
+// eval and eval_into differ with XTAD_DETECT_ANOMALY: an inline namespace gives that setting
+// functions of their own, as core/leaf.hpp does for lifetimes.
+inline namespace anomaly_checked {
+#endif
+
 /// Evaluates `e` into a new tensor: one fused loop over the elementwise part of the tree,
-/// after the materialised parts (reductions) have been computed once each. In anomaly mode
-/// (detect_anomaly), a NaN in the result throws xtad::error naming the op that made it.
+/// after the materialised parts (reductions) have been computed once each. Where
+/// XTAD_DETECT_ANOMALY is 1, in anomaly mode (detect_anomaly) a NaN in the result throws
+/// xtad::error naming the op that made it.
 template <Expression E>
 xt::xarray<value_t<E>> eval(E const& e) {
     (void)e.shape(); // checks every shape, naming the op at fault
     clear_caches(e);
     xt::xarray<value_t<E>> out = build<value_t<E>>(e);
+#if XTAD_DETECT_ANOMALY
     if (anomaly_mode()) [[unlikely]] {
         detail::check_value<value_t<E>>(e, out);
     }
+#endif
     clear_caches(e);
     return out;
 }
@@ -548,10 +574,16 @@ void eval_into(C& out, E const& e) {
     (void)e.shape();
     clear_caches(e);
     xt::noalias(out) = build<value_t<E>>(e);
+#if XTAD_DETECT_ANOMALY
     if (anomaly_mode()) [[unlikely]] {
         detail::check_value<value_t<E>>(e, out);
     }
+#endif
     clear_caches(e);
 }
+
+#if XTAD_DETECT_ANOMALY
+} // inline namespace anomaly_checked
+#endif
 
 } // namespace xtad

@@ -8,12 +8,14 @@
 #include "xtad/ops/compare.hpp"
 
 #include <array>
-#include <cmath>
 #include <cstddef>
-#include <string>
 #include <tuple>
-#include <type_traits>
 #include <utility>
+#if XTAD_DETECT_ANOMALY
+#include <cmath>
+#include <string>
+#include <type_traits>
+#endif
 
 namespace xtad::detail {
 
@@ -72,8 +74,15 @@ struct branch_mask {
     }
 };
 
+// adjoint differs with XTAD_DETECT_ANOMALY (it checks each op's contribution): an inline
+// namespace gives that setting a function of its own, as core/leaf.hpp does for lifetimes.
+#if XTAD_DETECT_ANOMALY
+inline namespace anomaly_checked {
+#endif
 template <fixed_string N, class E, class G, class W>
 auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s);
+#if XTAD_DETECT_ANOMALY
+} // inline namespace anomaly_checked
 
 // Anomaly mode (core/anomaly.hpp), reverse half: each op's contribution to leaf N's adjoint is
 // materialised and compared with the gradient that reached the op; a NaN there that the
@@ -118,6 +127,7 @@ void check_adjoint(In const& incoming, L const& local, C const& contribution, st
         }
     }
 }
+#endif
 
 template <fixed_string N, class E, class G, class W>
 auto adjoint_if_used(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
@@ -160,6 +170,9 @@ auto seed_on(G const& g, shape_t const& boundary, shape_t const& target) {
     return fit<G, V>{g, boundary, target};
 }
 
+#if XTAD_DETECT_ANOMALY
+inline namespace anomaly_checked {
+#endif
 /// `g` is the adjoint of `e`; the result is the part of it that reaches the leaf `N`.
 template <fixed_string N, class E, class G, class W>
 auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
@@ -167,25 +180,28 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
     if constexpr (is_leaf<E> || is_leaf_ref<E>) {
         return adjoint_part{mask(g), zero_t{}};
     } else if constexpr (requires { e.op.partial(e.arg); }) {
-        auto const c = mul(g, e.op.partial(e.arg));
+#if XTAD_DETECT_ANOMALY
         if (anomaly_mode()) [[unlikely]] {
-            check_adjoint<N, typename E::op_type, V>(g, e.op.partial(e.arg), mask(c), 0);
+            check_adjoint<N, typename E::op_type, V>(g, e.op.partial(e.arg),
+                                                     mask(mul(g, e.op.partial(e.arg))), 0);
         }
-        return adjoint_if_used<N>(e.arg, c, mask, s);
+#endif
+        return adjoint_if_used<N>(e.arg, mul(g, e.op.partial(e.arg)), mask, s);
     } else if constexpr (requires { e.op.partial_l(e.lhs, e.rhs); }) {
-        auto const cl = mul(g, e.op.partial_l(e.lhs, e.rhs));
-        auto const cr = mul(g, e.op.partial_r(e.lhs, e.rhs));
+#if XTAD_DETECT_ANOMALY
         if (anomaly_mode()) [[unlikely]] {
             if constexpr (depends_on<decltype(e.lhs), N>) {
-                check_adjoint<N, typename E::op_type, V>(g, e.op.partial_l(e.lhs, e.rhs), mask(cl),
-                                                         0);
+                check_adjoint<N, typename E::op_type, V>(
+                    g, e.op.partial_l(e.lhs, e.rhs), mask(mul(g, e.op.partial_l(e.lhs, e.rhs))), 0);
             }
             if constexpr (depends_on<decltype(e.rhs), N>) {
-                check_adjoint<N, typename E::op_type, V>(g, e.op.partial_r(e.lhs, e.rhs), mask(cr),
-                                                         1);
+                check_adjoint<N, typename E::op_type, V>(
+                    g, e.op.partial_r(e.lhs, e.rhs), mask(mul(g, e.op.partial_r(e.lhs, e.rhs))), 1);
             }
         }
-        return adjoint_if_used<N>(e.lhs, cl, mask, s) + adjoint_if_used<N>(e.rhs, cr, mask, s);
+#endif
+        return adjoint_if_used<N>(e.lhs, mul(g, e.op.partial_l(e.lhs, e.rhs)), mask, s)
+               + adjoint_if_used<N>(e.rhs, mul(g, e.op.partial_r(e.lhs, e.rhs)), mask, s);
     } else if constexpr (requires { e.cond; }) {
         using C = decltype(e.cond);
         return adjoint_if_used<N>(e.then_, g, branch_mask<C, true, W>{e.cond, mask}, s)
@@ -231,19 +247,21 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
         auto const seed = mask(g);
         fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
         if constexpr (requires { Op::keeps_shape; }) {
-            auto const c = Op::vjp(g_out, e);
+#if XTAD_DETECT_ANOMALY
             if (anomaly_mode()) [[unlikely]] {
-                check_adjoint<N, Op, V>(g_out, zero_t{}, c, 0);
+                check_adjoint<N, Op, V>(g_out, zero_t{}, Op::vjp(g_out, e), 0);
             }
-            return boundary_part<N, V>(e.arg, c, e.arg.shape(), s.leaf);
+#endif
+            return boundary_part<N, V>(e.arg, Op::vjp(g_out, e), e.arg.shape(), s.leaf);
         } else {
             expand<std::remove_cvref_t<decltype(g_out)>> const g_in{
                 g_out, kept_shape(e.arg.shape(), e.axes)};
-            auto const c = Op::vjp(g_in, e);
+#if XTAD_DETECT_ANOMALY
             if (anomaly_mode()) [[unlikely]] {
-                check_adjoint<N, Op, V>(g_in, zero_t{}, c, 0);
+                check_adjoint<N, Op, V>(g_in, zero_t{}, Op::vjp(g_in, e), 0);
             }
-            return boundary_part<N, V>(e.arg, c, e.arg.shape(), s.leaf);
+#endif
+            return boundary_part<N, V>(e.arg, Op::vjp(g_in, e), e.arg.shape(), s.leaf);
         }
     } else if constexpr (requires { e.args; }) {
         // A stack is a boundary too: its adjoint is materialised on its shape, and entry k of it
@@ -277,5 +295,9 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
         static_assert(always_false<E>, "xtad: no adjoint rule for this node");
     }
 }
+
+#if XTAD_DETECT_ANOMALY
+} // inline namespace anomaly_checked
+#endif
 
 } // namespace xtad::detail

@@ -181,6 +181,7 @@ void gradient_into(C& out, E const& e, G const& g, shape_t const& out_shape, L c
     }
 }
 
+#if XTAD_DETECT_ANOMALY
 /// Anomaly mode: a NaN in the seed is named as such (every gradient below it would be NaN).
 template <class V, class G>
 void check_seed(G const& g, char const* op) {
@@ -194,6 +195,10 @@ void check_seed(G const& g, char const* op) {
     }
 }
 
+// grad_into_impl differs with XTAD_DETECT_ANOMALY: an inline namespace gives that setting a
+// function of its own, as core/leaf.hpp does for lifetimes.
+inline namespace anomaly_checked {
+#endif
 /// Checks the seed's shape, then computes every gradient into `outs`, a tuple of containers.
 /// `op` names the public function in the error message.
 template <class E, class... L, class S, class Outs>
@@ -208,31 +213,28 @@ void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
                     + "; pass a seed of the expression's shape");
     }
     auto const g = seed_node<true>(std::forward<S>(seed));
-    auto const run = [&] {
-        clear_caches(e);
-        std::apply(
-            [&](auto&... out) {
-                std::apply(
-                    [&](auto const*... leaf) { (gradient_into(out, e, g, out_shape, leaf), ...); },
-                    w.leaves);
-            },
-            outs);
-        clear_caches(e);
-    };
-    if (anomaly_mode()) [[unlikely]] {
-        // The value first, as it is computed first; then the seed; then each op's adjoint.
+#if XTAD_DETECT_ANOMALY
+    // The value first, as it is computed first; then the seed; then each op's adjoint, checked
+    // while the adjoint pass builds it (adjoint.hpp), which may throw with e's caches filled.
+    clear_caches_at_exit<E> const clear_at_exit{e, anomaly_mode()};
+    if (clear_at_exit.on) [[unlikely]] {
         check_forward(e);
         check_seed<value_t<E>>(g, op);
-        try {
-            run();
-        } catch (...) {
-            clear_caches(e);
-            throw;
-        }
-    } else {
-        run();
     }
+#endif
+    clear_caches(e);
+    std::apply(
+        [&](auto&... out) {
+            std::apply(
+                [&](auto const*... leaf) { (gradient_into(out, e, g, out_shape, leaf), ...); },
+                w.leaves);
+        },
+        outs);
+    clear_caches(e);
 }
+#if XTAD_DETECT_ANOMALY
+} // inline namespace anomaly_checked
+#endif
 
 template <class E, class... L, class S>
 auto grad_impl(E const& e, wrt_t<L...> const& w, S&& seed, char const* op = "grad") {
