@@ -2,6 +2,7 @@
 #pragma once
 #include "xtad/core/cxx20.hpp"
 
+#include "xtad/core/anomaly.hpp"
 #include "xtad/core/constant.hpp"
 #include "xtad/core/error.hpp"
 #include "xtad/core/expression.hpp"

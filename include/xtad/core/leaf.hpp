@@ -2,6 +2,7 @@
 #pragma once
 #include "xtad/core/cxx20.hpp"
 
+#include "xtad/core/anomaly.hpp"
 #include "xtad/core/constant.hpp"
 #include "xtad/core/error.hpp"
 #include "xtad/core/expression.hpp"
@@ -158,9 +159,15 @@ struct leaf_watch_unchecked {
 
 // leaf and leaf_ref differ in layout with XTAD_CHECK_LIFETIMES: an inline namespace gives each
 // setting types of their own, so that translation units built with different settings do not
-// share a definition.
-#if XTAD_CHECK_LIFETIMES
+// share a definition. With XTAD_DETECT_ANOMALY (core/anomaly.hpp) the namespace differs again:
+// every tree then has a type of its own, so that the functions that evaluate or differentiate it
+// (whose bodies hold the anomaly checks) are not shared with a translation unit without them.
+#if XTAD_CHECK_LIFETIMES && XTAD_DETECT_ANOMALY
+inline namespace lifetimes_checked_anomaly_checked {
+#elif XTAD_CHECK_LIFETIMES
 inline namespace lifetimes_checked {
+#elif XTAD_DETECT_ANOMALY
+inline namespace lifetimes_unchecked_anomaly_checked {
 #else
 inline namespace lifetimes_unchecked {
 #endif

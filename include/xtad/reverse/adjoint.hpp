@@ -11,6 +11,11 @@
 #include <cstddef>
 #include <tuple>
 #include <utility>
+#if XTAD_DETECT_ANOMALY
+#include <cmath>
+#include <string>
+#include <type_traits>
+#endif
 
 namespace xtad::detail {
 
@@ -69,8 +74,59 @@ struct branch_mask {
     }
 };
 
+// adjoint differs with XTAD_DETECT_ANOMALY (it checks each op's contribution): an inline
+// namespace gives that setting a function of its own, as core/leaf.hpp does for lifetimes.
+#if XTAD_DETECT_ANOMALY
+inline namespace anomaly_checked {
+#endif
 template <fixed_string N, class E, class G, class W>
 auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s);
+#if XTAD_DETECT_ANOMALY
+} // inline namespace anomaly_checked
+
+// Anomaly mode (core/anomaly.hpp), reverse half: each op's contribution to leaf N's adjoint is
+// materialised and compared with the gradient that reached the op; a NaN there that the
+// incoming gradient did not have was made by the op's derivative rule.
+
+/// `v`, a materialised value, as a tensor broadcast to `s`.
+template <class V>
+xt::xarray<V> materialise_on(xt::xarray<V> const& v, shape_t const& s) {
+    if (size_of(s) == 0) {
+        return xt::xarray<V>(s);
+    }
+    return xt::broadcast(v, s);
+}
+
+/// Throws if `contribution`, what op `Op` passes to its input `input` on the way to leaf N's
+/// adjoint, has a NaN where `incoming`, the gradient that reached the op, has none. `local` is
+/// the op's local derivative (or a zero_t where the rule is not a product), for the message.
+template <fixed_string N, class Op, class V, class In, class L, class C>
+void check_adjoint(In const& incoming, L const& local, C const& contribution, std::size_t input) {
+    if constexpr (std::is_floating_point_v<V> && !is_zero<C>) {
+        xt::xarray<V> const c = materialise<V, V>(contribution);
+        std::size_t const i = first_nan(c);
+        if (i == c.size()) {
+            return;
+        }
+        shape_t const s = to_shape(c.shape());
+        xt::xarray<V> const in = materialise_on<V>(materialise<V, V>(incoming), s);
+        for (std::size_t k = i; k < c.size(); ++k) {
+            if (std::isnan(c.flat(k)) && !std::isnan(in.flat(k))) {
+                std::string detail = "";
+                if constexpr (!is_zero<L>) {
+                    xt::xarray<V> const d = materialise_on<V>(materialise<V, V>(local), s);
+                    detail = ": the incoming gradient " + number_str(in.flat(k))
+                             + " times the local derivative " + number_str(d.flat(k));
+                }
+                throw error("xtad: anomaly: the gradient of " + std::string(Op::name)
+                            + " became NaN in the adjoint of leaf \"" + std::string(N.view())
+                            + "\" at element " + std::to_string(k) + " (input "
+                            + std::to_string(input) + ")" + detail);
+            }
+        }
+    }
+}
+#endif
 
 template <fixed_string N, class E, class G, class W>
 auto adjoint_if_used(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
@@ -113,6 +169,9 @@ auto seed_on(G const& g, shape_t const& boundary, shape_t const& target) {
     return fit<G, V>{g, boundary, target};
 }
 
+#if XTAD_DETECT_ANOMALY
+inline namespace anomaly_checked {
+#endif
 /// `g` is the adjoint of `e`; the result is the part of it that reaches the leaf `N`.
 template <fixed_string N, class E, class G, class W>
 auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
@@ -120,8 +179,26 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
     if constexpr (is_leaf<E> || is_leaf_ref<E>) {
         return adjoint_part{mask(g), zero_t{}};
     } else if constexpr (requires { e.op.partial(e.arg); }) {
+#if XTAD_DETECT_ANOMALY
+        if (anomaly_mode()) [[unlikely]] {
+            check_adjoint<N, typename E::op_type, V>(g, e.op.partial(e.arg),
+                                                     mask(mul(g, e.op.partial(e.arg))), 0);
+        }
+#endif
         return adjoint_if_used<N>(e.arg, mul(g, e.op.partial(e.arg)), mask, s);
     } else if constexpr (requires { e.op.partial_l(e.lhs, e.rhs); }) {
+#if XTAD_DETECT_ANOMALY
+        if (anomaly_mode()) [[unlikely]] {
+            if constexpr (depends_on<decltype(e.lhs), N>) {
+                check_adjoint<N, typename E::op_type, V>(
+                    g, e.op.partial_l(e.lhs, e.rhs), mask(mul(g, e.op.partial_l(e.lhs, e.rhs))), 0);
+            }
+            if constexpr (depends_on<decltype(e.rhs), N>) {
+                check_adjoint<N, typename E::op_type, V>(
+                    g, e.op.partial_r(e.lhs, e.rhs), mask(mul(g, e.op.partial_r(e.lhs, e.rhs))), 1);
+            }
+        }
+#endif
         return adjoint_if_used<N>(e.lhs, mul(g, e.op.partial_l(e.lhs, e.rhs)), mask, s)
                + adjoint_if_used<N>(e.rhs, mul(g, e.op.partial_r(e.lhs, e.rhs)), mask, s);
     } else if constexpr (requires { e.cond; }) {
@@ -169,10 +246,20 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
         auto const seed = mask(g);
         fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
         if constexpr (requires { Op::keeps_shape; }) {
+#if XTAD_DETECT_ANOMALY
+            if (anomaly_mode()) [[unlikely]] {
+                check_adjoint<N, Op, V>(g_out, zero_t{}, Op::vjp(g_out, e), 0);
+            }
+#endif
             return boundary_part<N, V>(e.arg, Op::vjp(g_out, e), e.arg.shape(), s.leaf);
         } else {
             expand<std::remove_cvref_t<decltype(g_out)>> const g_in{
                 g_out, kept_shape(e.arg.shape(), e.axes)};
+#if XTAD_DETECT_ANOMALY
+            if (anomaly_mode()) [[unlikely]] {
+                check_adjoint<N, Op, V>(g_in, zero_t{}, Op::vjp(g_in, e), 0);
+            }
+#endif
             return boundary_part<N, V>(e.arg, Op::vjp(g_in, e), e.arg.shape(), s.leaf);
         }
     } else if constexpr (requires { e.args; }) {
@@ -207,5 +294,9 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
         static_assert(always_false<E>, "xtad: no adjoint rule for this node");
     }
 }
+
+#if XTAD_DETECT_ANOMALY
+} // inline namespace anomaly_checked
+#endif
 
 } // namespace xtad::detail

@@ -50,6 +50,11 @@ auto derivative_of(E const& e, G const& g, L const* leaf) {
     }
 }
 
+// derivative_impl differs with XTAD_DETECT_ANOMALY: an inline namespace gives that setting a
+// function of its own, as core/leaf.hpp does for lifetimes.
+#if XTAD_DETECT_ANOMALY
+inline namespace anomaly_checked {
+#endif
 template <class E, class... L, class S>
 auto derivative_impl(E const& e, wrt_t<L...> const& w, S&& seed) {
     static_assert(sizeof...(L) > 0, "xtad::derivative needs at least one leaf in wrt(...)");
@@ -61,6 +66,15 @@ auto derivative_impl(E const& e, wrt_t<L...> const& w, S&& seed) {
                     + "; pass a seed of the expression's shape");
     }
     auto const g = seed_node(std::forward<S>(seed));
+#if XTAD_DETECT_ANOMALY
+    // The value, the seed, then each op's adjoint while the expression is built (adjoint.hpp),
+    // which fills e's caches: they are cleared on the way out, thrown or not.
+    clear_caches_at_exit<E> const clear_at_exit{e, anomaly_mode()};
+    if (clear_at_exit.on) [[unlikely]] {
+        check_forward(e);
+        check_seed<value_t<E>>(g, "derivative");
+    }
+#endif
     auto all = std::apply(
         [&](auto const*... leaf) { return std::make_tuple(derivative_of(e, g, leaf)...); },
         w.leaves);
@@ -70,6 +84,9 @@ auto derivative_impl(E const& e, wrt_t<L...> const& w, S&& seed) {
         return all;
     }
 }
+#if XTAD_DETECT_ANOMALY
+} // inline namespace anomaly_checked
+#endif
 
 } // namespace detail
 

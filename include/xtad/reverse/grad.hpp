@@ -161,6 +161,24 @@ void gradient_into(C& out, E const& e, G const& g, shape_t const& out_shape, L c
     }
 }
 
+#if XTAD_DETECT_ANOMALY
+/// Anomaly mode: a NaN in the seed is named as such (every gradient below it would be NaN).
+template <class V, class G>
+void check_seed(G const& g, char const* op) {
+    if constexpr (std::is_floating_point_v<V>) {
+        xt::xarray<V> const v = materialise<V, V>(g);
+        std::size_t const i = first_nan(v);
+        if (i < v.size()) {
+            throw error(std::string("xtad: anomaly: the seed given to xtad::") + op
+                        + " holds NaN at element " + std::to_string(i));
+        }
+    }
+}
+
+// grad_into_impl differs with XTAD_DETECT_ANOMALY: an inline namespace gives that setting a
+// function of its own, as core/leaf.hpp does for lifetimes.
+inline namespace anomaly_checked {
+#endif
 /// Checks the seed's shape, then computes every gradient into `outs`, a tuple of containers.
 /// `op` names the public function in the error message.
 template <class E, class... L, class S, class Outs>
@@ -175,6 +193,15 @@ void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
                     + "; pass a seed of the expression's shape");
     }
     auto const g = seed_node<true>(std::forward<S>(seed));
+#if XTAD_DETECT_ANOMALY
+    // The value first, as it is computed first; then the seed; then each op's adjoint, checked
+    // while the adjoint pass builds it (adjoint.hpp), which may throw with e's caches filled.
+    clear_caches_at_exit<E> const clear_at_exit{e, anomaly_mode()};
+    if (clear_at_exit.on) [[unlikely]] {
+        check_forward(e);
+        check_seed<value_t<E>>(g, op);
+    }
+#endif
     clear_caches(e);
     std::apply(
         [&](auto&... out) {
@@ -185,6 +212,9 @@ void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
         outs);
     clear_caches(e);
 }
+#if XTAD_DETECT_ANOMALY
+} // inline namespace anomaly_checked
+#endif
 
 template <class E, class... L, class S>
 auto grad_impl(E const& e, wrt_t<L...> const& w, S&& seed, char const* op = "grad") {
