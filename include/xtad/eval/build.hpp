@@ -119,34 +119,26 @@ void broadcast_copy(W const* src, shape_t const& own, shape_t const& out, W* dst
     }
 }
 
-/// How a tensor operand of a loop maps the loop's index i to its own elements.
-enum class reading : unsigned char {
-    same,  // as many elements as the loop: element i
-    one,   // a single value for every i
-    outer, // broadcast along leading axes, as a (n,) row of a (m, n) loop: element i % size
-    inner, // broadcast along trailing axes, as a (m, 1) column of a (m, n) loop: i / size
-};
-
-/// A tensor operand of a loop. `keep` owns a copy the kernel reads from, when one had to be
-/// made (a broadcast along axes both before and after the tensor's own).
+/// A tensor operand of a loop. Element i of the loop reads data[i * step]: step 1 for a tensor of
+/// the loop's size, 0 for a single value; or, for a tensor broadcast along leading axes (a (n,)
+/// row of a (m, n) loop), data[i % size], and along trailing axes (a (m, 1) column), data[i /
+/// size]. The first two, by far the most common, take one predictable branch and no division.
+/// `keep` owns a copy the kernel reads from, when one had to be made (a broadcast along axes
+/// both before and after the tensor's own).
 template <class W>
 struct read_kernel {
     W const* data = nullptr;
-    reading how = reading::one;
-    std::size_t size = 1;
+    std::size_t step = 0;
+    std::size_t size = 1; // for a broadcast along leading or trailing axes
+    bool strided = true;  // step is all there is to it
+    bool leading = false; // else: broadcast along leading axes (else trailing)
     std::shared_ptr<void const> keep{};
 
     W const& at(std::size_t i) const {
-        switch (how) {
-        case reading::same:
-            return data[i];
-        case reading::outer:
-            return data[i % size];
-        case reading::inner:
-            return data[i / size];
-        default:
-            return data[0];
+        if (strided) [[likely]] {
+            return data[i * step];
         }
+        return data[leading ? i % size : i / size];
     }
 };
 
@@ -160,12 +152,9 @@ read_kernel<W> read_data(W const* data, shape_t const& own, shape_t const& out,
     if (n == 0) {
         return {};
     }
-    if (m == n) {
+    if (m == n || m == 1) {
         // As many elements as the loop: only axes of size 1 differ, the order is the same.
-        return {data, reading::same, n, std::move(keep)};
-    }
-    if (m == 1) {
-        return {data, reading::one, 1, std::move(keep)};
+        return {data, m == n ? std::size_t(1) : std::size_t(0), 1, true, false, std::move(keep)};
     }
     // The axes `own` covers (its size along them, not 1), aligned to the loop's trailing axes.
     std::size_t const lead = out.size() - own.size();
@@ -179,15 +168,15 @@ read_kernel<W> read_data(W const* data, shape_t const& own, shape_t const& out,
     }
     if (extent(out, first, last) == m) { // one block of the loop's axes, with no 1 inside
         if (last == out.size()) {
-            return {data, reading::outer, m, std::move(keep)};
+            return {data, 0, m, false, true, std::move(keep)};
         }
         if (first == 0) {
-            return {data, reading::inner, extent(out, last, out.size()), std::move(keep)};
+            return {data, 0, extent(out, last, out.size()), false, false, std::move(keep)};
         }
     }
     auto copy = std::make_shared<xt::xarray<W>>(out);
     broadcast_copy(data, own, out, copy->data());
-    return {copy->data(), reading::same, n, std::move(copy)};
+    return {copy->data(), 1, 1, true, false, std::move(copy)};
 }
 
 /// Whether a tensor's elements are contiguous in row-major order, so that it is read in place.
