@@ -175,3 +175,124 @@ TEST_CASE("grad_fn names follow torch's for numbers on either side") {
     CHECK(name(x(1)) == "grad_fn=<SelectBackward0>)");
     CHECK(name(stack(x(0), x(1))) == "grad_fn=<StackBackward0>)");
 }
+
+// Counting ops (issue 12): a user's op, through xtad::apply, whose value rule counts its calls,
+// so that a test can say how often a value is computed.
+namespace {
+
+long counted_calls = 0;
+
+struct counted_exp_op : function_op<"cexp", "ExpBackward0"> {
+    template <class T>
+    T value(T const& x) const {
+        ++counted_calls;
+        using std::exp;
+        return exp(x);
+    }
+    // d/dx exp(x) = exp(x): the partial repeats the value, as the issue's example says
+    template <class X>
+    auto partial(X const& x) const {
+        return apply<counted_exp_op>(x);
+    }
+};
+
+struct counted_sin_op : function_op<"csin", "SinBackward0"> {
+    template <class T>
+    T value(T const& x) const {
+        ++counted_calls;
+        using std::sin;
+        return sin(x);
+    }
+    template <class X>
+    auto partial(X const& x) const {
+        return cos(x);
+    }
+};
+
+template <class X>
+auto cexp(X&& x) {
+    return apply<counted_exp_op>(std::forward<X>(x));
+}
+
+template <class X>
+auto csin(X&& x) {
+    return apply<counted_sin_op>(std::forward<X>(x));
+}
+
+/// How many times the counted ops' value rules run during f().
+template <class F>
+long calls_of(F&& f) {
+    counted_calls = 0;
+    f();
+    return counted_calls;
+}
+
+template <int K, class X>
+auto csin_chain(X const& x) {
+    if constexpr (K == 1) {
+        return csin(x);
+    } else {
+        return csin(csin_chain<K - 1>(x));
+    }
+}
+
+} // namespace
+
+TEST_CASE("a node used several times in one loop is computed once per element") {
+    xt::xarray<double> const p = {0.1, -0.4, 0.7};
+    long const n = static_cast<long>(p.size());
+    auto x = var<"x">(p);
+    xt::xarray<double> const e = xt::exp(p);
+
+    auto t = cexp(x);
+    auto y = t * t * t * t;
+    xt::xarray<double> into;
+    CHECK(calls_of([&] { CHECK(xt::allclose(eval(y), e * e * e * e)); }) == n);
+    CHECK(calls_of([&] { eval_into(into, y); }) == n);
+    CHECK(calls_of([&] {
+              auto [g] = grad(sum(y), wrt(x));
+              CHECK(xt::allclose(g, 4. * e * e * e * e));
+          })
+          == n);
+    CHECK(calls_of([&] {
+              x.zero_grad();
+              backward(sum(y));
+          })
+          == n);
+    auto const d = derivative(sum(y), wrt(x));
+    CHECK(calls_of([&] { CHECK(xt::allclose(eval(d), 4. * e * e * e * e)); }) == n);
+
+    // A runtime constant inside the shared node: the copies are compared when the loop is bound.
+    auto h = cexp(0.5 * x);
+    CHECK(calls_of([&] { eval(h * h + h); }) == n);
+    // Different constants are different values: both computed.
+    CHECK(calls_of([&] { eval(cexp(0.5 * x) + cexp(0.25 * x)); }) == 2 * n);
+
+    // A diamond: u feeds two branches that meet again.
+    auto u = cexp(x);
+    CHECK(calls_of([&] { CHECK(xt::allclose(eval(sin(u) * cos(u)), xt::sin(e) * xt::cos(e))); })
+          == n);
+}
+
+TEST_CASE("the gradient of a chain of k ops computes each of its values once per element") {
+    xt::xarray<double> const p = {0.3, -0.2};
+    long const n = static_cast<long>(p.size());
+    auto x = var<"x">(p);
+    // Value: k calls per element; gradient: the k - 1 inner values its partials need, each once
+    // (it was k(k - 1)/2 when every partial recomputed its argument from the leaf).
+    auto const f8 = csin_chain<8>(x);
+    CHECK(calls_of([&] { eval(f8); }) == 8 * n);
+    CHECK(calls_of([&] { grad(sum(f8), wrt(x)); }) == 7 * n);
+    auto const f32 = csin_chain<32>(x);
+    CHECK(calls_of([&] { eval(f32); }) == 32 * n);
+    CHECK(calls_of([&] { grad(sum(f32), wrt(x)); }) == 31 * n);
+    // And the gradient is right.
+    xt::xarray<double> s = p;
+    xt::xarray<double> want = xt::ones<double>({2});
+    for (int k = 0; k < 8; ++k) {
+        want *= xt::cos(s);
+        s = xt::sin(s);
+    }
+    auto const [g] = grad(sum(f8), wrt(x));
+    CHECK(xt::allclose(g, want));
+}

@@ -6,6 +6,10 @@
 #include "xtad/core/node.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #if XTAD_DETECT_ANOMALY
@@ -58,7 +62,7 @@ struct select_fn {
 
 } // namespace detail
 
-// Evaluation. `kernel<T>(e, out)` binds the tree `e` to a loop over a tensor of shape `out`
+// Evaluation. `kernel<T>(e, out, ctx)` binds the tree `e` to a loop over a tensor of shape `out`
 // (which e's shape broadcasts to), T being the element type of the whole tree: the result has
 // `at(i)`, the value of element i in row-major order. Elementwise nodes become one nest of small
 // kernels evaluated element by element, one fused loop with no temporaries; the nodes that must
@@ -233,6 +237,180 @@ struct select_kernel {
     auto at(std::size_t i) const { return select_fn{}(cond.at(i), then_.at(i), else_.at(i)); }
 };
 
+/// The element type a binary op's operands are bound in: a comparison's numbers take the type
+/// of what they are compared with, not bool.
+template <class T, class Op, class L, class R>
+using operand_type_t = std::conditional_t<
+    Op::is_mask
+        && !std::is_void_v<
+            typename common_value<typename L::value_type, typename R::value_type>::type>,
+    typename common_value<typename L::value_type, typename R::value_type>::type, T>;
+
+// Every value once per element. An elementwise subtree that occurs more than once in one loop's
+// tree (`t` in `t*t*t*t`, `u` in a diamond, `sin(x)` in the gradient of a chain of sins, where
+// each partial repeats what the value computed) is bound to a memo: its value for element i is
+// computed by the first reader and reused by the others, in registers, with no temporary array.
+// Which node types occur twice is decided at compile time from the loop's tree; that two such
+// nodes are the same value (the same leaves, equal constants) is checked when the loop is bound.
+
+/// An elementwise node of type N bound in element type T.
+template <class T, class N>
+struct bound {};
+
+/// The elementwise nodes of a loop (unary, binary and select; the others are read as leaves),
+/// each with the element type it is bound in, in a list with repeats.
+template <class T, class E>
+struct region {
+    using type = type_list<>;
+};
+template <class T, class Op, class A>
+struct region<T, unary<Op, A>> {
+    using type = concat_t<type_list<bound<T, unary<Op, A>>>, typename region<T, A>::type>;
+};
+template <class T, class Op, class L, class R>
+struct region<T, binary<Op, L, R>> {
+    using U = operand_type_t<T, Op, L, R>;
+    using type = concat_t<type_list<bound<T, binary<Op, L, R>>>, typename region<U, L>::type,
+                          typename region<U, R>::type>;
+};
+template <class T, class C, class A, class B>
+struct region<T, select<C, A, B>> {
+    using type = concat_t<type_list<bound<T, select<C, A, B>>>, typename region<T, C>::type,
+                          typename region<T, A>::type, typename region<T, B>::type>;
+};
+
+template <class X, class List>
+constexpr std::size_t occurrences = 0;
+template <class X, class... Ls>
+constexpr std::size_t occurrences<X, type_list<Ls...>> = (std::size_t(0) + ...
+                                                          + std::size_t(std::is_same_v<X, Ls>));
+
+/// The entries of `List` that occur at least twice, each once.
+template <class List, class Rest = List, class Out = type_list<>>
+struct repeated_entries {
+    using type = Out;
+};
+template <class List, class X, class... Xs, class... Out>
+struct repeated_entries<List, type_list<X, Xs...>, type_list<Out...>> {
+    static constexpr bool keep =
+        occurrences<X, List> >= 2 && occurrences<X, type_list<Out...>> == 0;
+    using type = typename repeated_entries<
+        List, type_list<Xs...>,
+        std::conditional_t<keep, type_list<Out..., X>, type_list<Out...>>>::type;
+};
+
+template <class N>
+constexpr bool is_static_constant = false;
+template <long long Num, long long Den>
+constexpr bool is_static_constant<static_constant<Num, Den>> = true;
+
+template <class Op>
+bool same_op(Op const& a, Op const& b) {
+    if constexpr (std::is_empty_v<Op>) {
+        return true;
+    } else if constexpr (requires { a == b; }) {
+        return a == b;
+    } else {
+        return false; // an op with state that cannot be compared: not shared
+    }
+}
+
+/// Whether two nodes of one type compute the same value: the same leaves and tensor constants,
+/// equal numbers, the same materialised values. Conservative: false where it cannot tell.
+template <class N>
+bool same_node(N const& a, N const& b) {
+    if constexpr (is_leaf<N>) {
+        return &a == &b;
+    } else if constexpr (is_leaf_ref<N>) {
+        return &a.get() == &b.get();
+    } else if constexpr (is_static_constant<N>) {
+        return true;
+    } else if constexpr (requires { a.cache.slot; }) {
+        return a.cache.slot == b.cache.slot; // copies of a materialised node share its slot
+    } else if constexpr (requires { a.held; }) {
+        return a.held == b.held;
+    } else if constexpr (requires { a.shape_; }) {
+        return a.shape_ == b.shape_;
+    } else if constexpr (requires { a.value; }) {
+        return a.value == b.value;
+    } else if constexpr (requires { a.lhs; }) {
+        return same_op(a.op, b.op) && same_node(a.lhs, b.lhs) && same_node(a.rhs, b.rhs);
+    } else if constexpr (requires { a.cond; }) {
+        return same_node(a.cond, b.cond) && same_node(a.then_, b.then_)
+               && same_node(a.else_, b.else_);
+    } else if constexpr (requires {
+                             a.op;
+                             a.arg;
+                         }) {
+        return same_op(a.op, b.op) && same_node(a.arg, b.arg);
+    } else {
+        return false;
+    }
+}
+
+/// The value of a shared node at the element last asked for.
+template <class R>
+struct memo_state {
+    std::size_t last = std::size_t(-1);
+    R value{};
+};
+
+/// A shared node: its kernel runs once per element, for the first of its readers.
+template <class K, class R>
+struct memo_kernel {
+    K k;
+    memo_state<R>* state;
+
+    R const& at(std::size_t i) const {
+        if (state->last != i) {
+            state->value = k.at(i);
+            state->last = i;
+        }
+        return state->value;
+    }
+};
+
+/// Binds `k`, the kernel of the node `e`, through the loop's memo when `e`'s type occurs more
+/// than once in the loop.
+template <class T, class N, class Ctx, class K>
+auto memoise(N const& e, Ctx& ctx, K k) {
+    if constexpr (Ctx::template shared<T, N>) {
+        using R = std::remove_cvref_t<decltype(k.at(0))>;
+        return memo_kernel<K, R>{std::move(k), ctx.template state<T, R>(e)};
+    } else {
+        return k;
+    }
+}
+
+template <class B, std::size_t Count>
+struct memo_slots;
+template <class List, class Shared>
+struct memo_storage;
+
+/// The memos of one loop, for the tree whose elementwise nodes are `List`: a slot per
+/// occurrence of each node type that occurs more than once. It lives on the stack of the loop's
+/// caller and allocates nothing.
+template <class List>
+struct memo_context {
+    using shared_list = typename repeated_entries<List>::type;
+    template <class T, class N>
+    static constexpr bool shared = occurrences<bound<T, N>, shared_list> != 0;
+
+    typename memo_storage<List, shared_list>::type storage{};
+
+    template <class T, class R, class N>
+    memo_state<R>* state(N const& e) {
+        return std::get<memo_slots<bound<T, N>, occurrences<bound<T, N>, List>>>(storage).claim(e);
+    }
+};
+
+/// The memo context of a loop over the tree E in element type T.
+template <class T, class E>
+using loop_context = memo_context<typename region<T, E>::type>;
+
+/// A context for a kernel bound outside a loop (a constant, a value type): no memos.
+using no_memos = memo_context<type_list<>>;
+
 /// Writes element i of the kernel `k` to dst[i], for i < n: the fused loop.
 template <class V, class K>
 void run_into(V* dst, K const& k, std::size_t n) {
@@ -243,70 +421,72 @@ void run_into(V* dst, K const& k, std::size_t n) {
 
 } // namespace detail
 
-template <class T, fixed_string N, auto Tag>
-auto kernel(leaf<N, Tag> const& e, shape_t const& out) {
+template <class T, fixed_string N, auto Tag, class Ctx>
+auto kernel(leaf<N, Tag> const& e, shape_t const& out, Ctx&) {
     return detail::read(e.value(), out);
 }
 
-template <class T, class L>
-auto kernel(leaf_ref<L> const& e, shape_t const& out) {
+template <class T, class L, class Ctx>
+auto kernel(leaf_ref<L> const& e, shape_t const& out, Ctx&) {
     return detail::read(e.get().value(), out);
 }
 
-template <class T, long long Num, long long Den>
-auto kernel(static_constant<Num, Den> const&, shape_t const&) {
+template <class T, long long Num, long long Den, class Ctx>
+auto kernel(static_constant<Num, Den> const&, shape_t const&, Ctx&) {
     return detail::constant_kernel<primal_t<T>>{
         static_constant<Num, Den>::template value<primal_t<T>>()};
 }
 
-template <class T, class S>
-auto kernel(scalar<S> const& e, shape_t const&) {
+template <class T, class S, class Ctx>
+auto kernel(scalar<S> const& e, shape_t const&, Ctx&) {
     return detail::constant_kernel<primal_t<T>>{static_cast<primal_t<T>>(e.value)};
 }
 
-template <class T>
-auto kernel(ones const&, shape_t const&) {
+template <class T, class Ctx>
+auto kernel(ones const&, shape_t const&, Ctx&) {
     return detail::constant_kernel<T>{T(1)};
 }
 
-template <class T, auto Tag, bool Owned>
-auto kernel(tensor_constant<Tag, Owned> const& e, shape_t const& out) {
+template <class T, auto Tag, bool Owned, class Ctx>
+auto kernel(tensor_constant<Tag, Owned> const& e, shape_t const& out, Ctx&) {
     return detail::read(e.get(), out);
 }
 
-template <class T, class Op, class E>
-auto kernel(unary<Op, E> const& e, shape_t const& out) {
-    using K = decltype(kernel<T>(e.arg, out));
-    return detail::unary_kernel<Op, K>{{e.op}, kernel<T>(e.arg, out)};
+template <class T, class Op, class E, class Ctx>
+auto kernel(unary<Op, E> const& e, shape_t const& out, Ctx& ctx) {
+    using K = decltype(kernel<T>(e.arg, out, ctx));
+    return detail::memoise<T>(e, ctx,
+                              detail::unary_kernel<Op, K>{{e.op}, kernel<T>(e.arg, out, ctx)});
 }
 
-template <class T, class Op, class L, class R>
-auto kernel(binary<Op, L, R> const& e, shape_t const& out) {
-    // A comparison's numbers take the type of what they are compared with, not bool.
-    using operands =
-        typename detail::common_value<typename L::value_type, typename R::value_type>::type;
-    using U = std::conditional_t<Op::is_mask && !std::is_void_v<operands>, operands, T>;
-    using KL = decltype(kernel<U>(e.lhs, out));
-    using KR = decltype(kernel<U>(e.rhs, out));
-    return detail::binary_kernel<Op, KL, KR>{{e.op}, kernel<U>(e.lhs, out), kernel<U>(e.rhs, out)};
+template <class T, class Op, class L, class R, class Ctx>
+auto kernel(binary<Op, L, R> const& e, shape_t const& out, Ctx& ctx) {
+    using U = detail::operand_type_t<T, Op, L, R>;
+    using KL = decltype(kernel<U>(e.lhs, out, ctx));
+    using KR = decltype(kernel<U>(e.rhs, out, ctx));
+    return detail::memoise<T>(e, ctx,
+                              detail::binary_kernel<Op, KL, KR>{
+                                  {e.op}, kernel<U>(e.lhs, out, ctx), kernel<U>(e.rhs, out, ctx)});
 }
 
-template <class T, class C, class A, class B>
-auto kernel(select<C, A, B> const& e, shape_t const& out) {
-    using KC = decltype(kernel<T>(e.cond, out));
-    using KA = decltype(kernel<T>(e.then_, out));
-    using KB = decltype(kernel<T>(e.else_, out));
-    return detail::select_kernel<KC, KA, KB>{kernel<T>(e.cond, out), kernel<T>(e.then_, out),
-                                             kernel<T>(e.else_, out)};
+template <class T, class C, class A, class B, class Ctx>
+auto kernel(select<C, A, B> const& e, shape_t const& out, Ctx& ctx) {
+    using KC = decltype(kernel<T>(e.cond, out, ctx));
+    using KA = decltype(kernel<T>(e.then_, out, ctx));
+    using KB = decltype(kernel<T>(e.else_, out, ctx));
+    return detail::memoise<T>(e, ctx,
+                              detail::select_kernel<KC, KA, KB>{kernel<T>(e.cond, out, ctx),
+                                                                kernel<T>(e.then_, out, ctx),
+                                                                kernel<T>(e.else_, out, ctx)});
 }
 
 /// A materialised node (its value computed once per evaluation, into its cache slot) read as an
 /// operand of a loop.
-template <class T, class E>
+template <class T, class E, class Ctx>
 requires requires(E const& e) {
     e.cache;
 }
-auto kernel(E const& e, shape_t const& out) {
+auto kernel(E const& e, shape_t const& out, Ctx&) {
     auto const& value = cached<T>(e);
     return detail::read_data(value.data(), detail::to_shape(value.shape()), out);
 }
@@ -316,14 +496,43 @@ namespace detail {
 /// The element type of e's kernel: what evaluating e in a tree of element type T gives.
 template <class T, class E>
 using kernel_value_t =
-    std::remove_cvref_t<decltype(kernel<T>(std::declval<E const&>(), shape_t{}).at(0))>;
+    std::remove_cvref_t<decltype(kernel<T>(std::declval<E const&>(), shape_t{},
+                                           std::declval<memo_context<type_list<>>&>())
+                                     .at(0))>;
+
+/// The memo slots of one shared node type: one per occurrence, at most.
+template <class B, std::size_t Count>
+struct memo_slots;
+template <class T, class N, std::size_t Count>
+struct memo_slots<bound<T, N>, Count> {
+    using R = kernel_value_t<T, N>;
+    std::array<N const*, Count> nodes{};
+    std::array<memo_state<R>, Count> states{};
+
+    memo_state<R>* claim(N const& e) {
+        std::size_t k = 0;
+        while (nodes[k] != nullptr && !same_node(*nodes[k], e)) {
+            ++k; // a slot per occurrence: one is free or the same
+        }
+        nodes[k] = &e;
+        return &states[k];
+    }
+};
+
+template <class List, class Shared>
+struct memo_storage;
+template <class List, class... B>
+struct memo_storage<List, type_list<B...>> {
+    using type = std::tuple<memo_slots<B, occurrences<B, List>>...>;
+};
 
 /// The value of `e` as a new tensor of V, on e's own shape.
 template <class V, class T, class E>
 xt::xarray<V> materialise(E const& e) {
     shape_t const s = e.shape();
     xt::xarray<V> out(s);
-    run_into(out.data(), kernel<T>(e, s), out.size());
+    loop_context<T, E> ctx;
+    run_into(out.data(), kernel<T>(e, s, ctx), out.size());
     return out;
 }
 
@@ -395,7 +604,8 @@ auto const& cached(reduce<Op, E> const& e) {
         if constexpr (requires { e.op.element_at(in); }) {
             // An op that reads one element (x(i)): that element alone is computed.
             std::size_t const at = e.op.element_at(in);
-            return xt::xarray<V>(static_cast<V>(kernel<T>(e.arg, in).at(at)));
+            detail::loop_context<T, E> ctx;
+            return xt::xarray<V>(static_cast<V>(kernel<T>(e.arg, in, ctx).at(at)));
         } else {
             using R = detail::kernel_value_t<T, E>;
             return e.op.template compute<V>(detail::materialise<R, T>(e.arg), e.axes);
@@ -417,8 +627,8 @@ auto const& cached(fit<E, V> const& e) {
     });
 }
 
-template <class T, class E>
-auto kernel(expand<E> const& e, shape_t const& out) {
+template <class T, class E, class Ctx>
+auto kernel(expand<E> const& e, shape_t const& out, Ctx&) {
     auto const [value, keep] = detail::held<T>(e.arg);
     return detail::read_data(value->data(), e.kept, out, keep); // the same elements, reshaped
 }
@@ -440,8 +650,8 @@ auto const& cached(stack_node<Es...> const& e) {
     });
 }
 
-template <class T, class E>
-auto kernel(take<E> const& e, shape_t const& out) {
+template <class T, class E, class Ctx>
+auto kernel(take<E> const& e, shape_t const& out, Ctx&) {
     auto const [value, keep] = detail::held<T>(e.arg);
     shape_t const own = e.shape();
     return detail::read_data(value->data() + e.k * detail::size_of(own), own, out, keep);
@@ -472,8 +682,8 @@ auto const& cached(concat_node<Es...> const& e) {
     });
 }
 
-template <class T, class E>
-auto kernel(slice_along<E> const& e, shape_t const& out) {
+template <class T, class E, class Ctx>
+auto kernel(slice_along<E> const& e, shape_t const& out, Ctx&) {
     auto const [value, keep] = detail::held<T>(e.arg);
     using R = typename std::remove_cvref_t<decltype(*value)>::value_type;
     shape_t const full = detail::to_shape(value->shape());
@@ -520,7 +730,8 @@ template <class T, bool Accumulate = false, class C, class E>
 void assign(C& out, E const& e, shape_t const& shape) {
     using V = typename C::value_type;
     if constexpr (row_major_contiguous<C>) {
-        auto const k = kernel<T>(e, shape);
+        loop_context<T, E> ctx;
+        auto const k = kernel<T>(e, shape, ctx);
         if constexpr (Accumulate) {
             V* const dst = out.data();
             for (std::size_t i = 0, n = out.size(); i < n; ++i) {
@@ -532,7 +743,8 @@ void assign(C& out, E const& e, shape_t const& shape) {
         }
     } else {
         xt::xarray<V> value(shape);
-        run_into(value.data(), kernel<T>(e, shape), value.size());
+        loop_context<T, E> ctx;
+        run_into(value.data(), kernel<T>(e, shape, ctx), value.size());
         if constexpr (Accumulate) {
             out += value;
         } else {
@@ -673,8 +885,10 @@ auto value_of(E const& e) {
         xt::xarray<V> v = value_of<T>(e.arg);
         v.reshape(e.kept);
         return v;
-    } else if constexpr (is_number_kernel<decltype(kernel<T>(e, std::declval<shape_t const&>()))>) {
-        return kernel<T>(e, shape_t{}).value; // a scalar constant
+    } else if constexpr (is_number_kernel<decltype(kernel<T>(e, std::declval<shape_t const&>(),
+                                                             std::declval<no_memos&>()))>) {
+        no_memos none;
+        return kernel<T>(e, shape_t{}, none).value; // a scalar constant
     } else {
         // leaves, tensor constants, and the nodes materialised once per evaluation
         return materialise<V, T>(e);
@@ -838,7 +1052,8 @@ xt::xarray<value_t<E>> eval(E const& e) {
     shape_t const shape = e.shape(); // checks every shape, naming the op at fault
     clear_caches(e);
     xt::xarray<value_t<E>> out(shape);
-    detail::run_into(out.data(), kernel<value_t<E>>(e, shape), out.size());
+    detail::loop_context<value_t<E>, E> ctx;
+    detail::run_into(out.data(), kernel<value_t<E>>(e, shape, ctx), out.size());
 #if XTAD_DETECT_ANOMALY
     if (anomaly_mode()) [[unlikely]] {
         detail::check_value<value_t<E>>(e, out);
