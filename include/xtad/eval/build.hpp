@@ -68,8 +68,9 @@ struct select_fn {
 // kernels evaluated element by element, one fused loop with no temporaries; the nodes that must
 // be materialised (reductions, the adjoint's fits, stacks, concatenations) are computed when the
 // loop is bound, once per evaluation, and read like leaves. A tensor is read at the loop's index
-// when it has as many elements as the loop, as a single value when it has one, and through a
-// broadcast copy otherwise. Scalar constants take T's number type (double for T = dual<double>):
+// when it has as many elements as the loop, as a single value when it has one, at i % size or
+// i / size when it is broadcast along leading or trailing axes, and through a broadcast copy
+// otherwise. Scalar constants take T's number type (double for T = dual<double>):
 // a constant has no tangent, and forward mode knows it at compile time.
 //
 // Compared with a nest of lazy xtensor functions, each node instantiates one small struct and
