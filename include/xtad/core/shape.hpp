@@ -32,6 +32,19 @@ inline std::size_t size_of(shape_t const& s) {
     return n;
 }
 
+/// The strides of a row-major tensor of shape `own` seen in the shape `out` it broadcasts to:
+/// 0 along the axes it is broadcast over.
+inline shape_t broadcast_strides(shape_t const& own, shape_t const& out) {
+    shape_t strides(out.size(), 0);
+    std::size_t stride = 1;
+    std::size_t const lead = out.size() - own.size();
+    for (std::size_t d = own.size(); d-- > 0;) {
+        strides[lead + d] = own[d] == 1 ? 0 : stride;
+        stride *= own[d];
+    }
+    return strides;
+}
+
 /// The broadcast of two shapes, as numpy and torch define it; `op` names the operation in the
 /// error raised when the shapes do not broadcast.
 inline shape_t broadcast_shapes(shape_t const& a, shape_t const& b, std::string_view op) {

@@ -88,19 +88,6 @@ inline std::size_t extent(shape_t const& shape, std::size_t begin, std::size_t e
     return n;
 }
 
-/// The strides of a row-major tensor of shape `own` seen in the shape `out` it broadcasts to:
-/// 0 along the axes it is broadcast over.
-inline shape_t broadcast_strides(shape_t const& own, shape_t const& out) {
-    shape_t strides(out.size(), 0);
-    std::size_t stride = 1;
-    std::size_t const lead = out.size() - own.size();
-    for (std::size_t d = own.size(); d-- > 0;) {
-        strides[lead + d] = own[d] == 1 ? 0 : stride;
-        stride *= own[d];
-    }
-    return strides;
-}
-
 /// Copies `src`, of the shape `own`, broadcast to the shape `out`, into `dst` (row-major).
 template <class W>
 void broadcast_copy(W const* src, shape_t const& own, shape_t const& out, W* dst) {
@@ -607,6 +594,15 @@ auto const& cached(reduce<Op, E> const& e) {
             std::size_t const at = e.op.element_at(in);
             detail::loop_context<T, E> ctx;
             return xt::xarray<V>(static_cast<V>(kernel<T>(e.arg, in, ctx).at(at)));
+        } else if constexpr (requires {
+                                 e.op.template compute_elements<V>([](std::size_t) { return V(); },
+                                                                   in, e.axes);
+                             }) {
+            // A sum or a mean takes the elements from the kernel: no materialised argument.
+            detail::loop_context<T, E> ctx;
+            auto const k = kernel<T>(e.arg, in, ctx);
+            return e.op.template compute_elements<V>([&](std::size_t i) { return k.at(i); }, in,
+                                                     e.axes);
         } else {
             using R = detail::kernel_value_t<T, E>;
             return e.op.template compute<V>(detail::materialise<R, T>(e.arg), e.axes);

@@ -68,6 +68,41 @@ xt::xarray<V> forward_reduce(X&& x, axes_t const& axes) {
     return out;
 }
 
+/// The sum over `axes` of a tensor of shape `in` whose element i is `element(i)` (row-major),
+/// without materialising the tensor: each element is added, in order, into its slice's sum.
+/// For each sum the elements come in the order xtensor's reducer takes them, from a zero, so
+/// the result is the same to the last bit.
+template <class V, class F>
+xt::xarray<V> sum_elements(F const& element, shape_t const& in, axes_t const& axes) {
+    xt::xarray<V> out = xt::zeros<V>(reduced_shape(in, axes));
+    std::size_t const n = size_of(in);
+    if (n == 0) {
+        return out;
+    }
+    V* const dst = out.data();
+    if (axes.all) {
+        for (std::size_t i = 0; i < n; ++i) {
+            dst[0] += static_cast<V>(element(i));
+        }
+        return out;
+    }
+    shape_t const strides = broadcast_strides(kept_shape(in, axes), in);
+    shape_t index(in.size(), 0);
+    std::size_t offset = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        dst[offset] += static_cast<V>(element(i));
+        for (std::size_t d = in.size(); d-- > 0;) {
+            if (++index[d] < in[d]) {
+                offset += strides[d];
+                break;
+            }
+            offset -= strides[d] * (in[d] - 1);
+            index[d] = 0;
+        }
+    }
+    return out;
+}
+
 } // namespace detail
 
 /// The sum over all elements or over axes (torch.sum).
@@ -84,6 +119,11 @@ struct sum_op {
     static xt::xarray<V> compute(X&& x, axes_t const& axes) {
         return detail::reduce_with<V>(
             std::forward<X>(x), axes, [](auto&&... a) { return xt::sum(a...); }, V(0));
+    }
+    // The same from element(i), the argument's elements, without materialising the argument.
+    template <class V, class F>
+    static xt::xarray<V> compute_elements(F const& element, shape_t const& in, axes_t const& axes) {
+        return detail::sum_elements<V>(element, in, axes);
     }
     // d/dx_i sum(x) = 1: the seed, spread over the reduced axes
     template <class G, class Node>
@@ -108,6 +148,12 @@ struct mean_op {
             static_cast<primal_t<V>>(detail::reduced_count(detail::to_shape(x.shape()), axes));
         xt::xarray<V> s = sum_op::compute<V>(std::forward<X>(x), axes);
         s /= n;
+        return s;
+    }
+    template <class V, class F>
+    static xt::xarray<V> compute_elements(F const& element, shape_t const& in, axes_t const& axes) {
+        xt::xarray<V> s = detail::sum_elements<V>(element, in, axes);
+        s /= static_cast<primal_t<V>>(detail::reduced_count(in, axes));
         return s;
     }
     // d/dx_i mean(x) = 1 / n
