@@ -4,6 +4,8 @@
 #include <xtad/ops.hpp>
 #include <xtad/reverse.hpp>
 
+#include "support/error_of.hpp"
+
 #include <boost/hana/integral_constant.hpp>
 #include <doctest/doctest.h>
 
@@ -295,4 +297,99 @@ TEST_CASE("the gradient of a chain of k ops computes each of its values once per
     }
     auto const [g] = grad(sum(f8), wrt(x));
     CHECK(xt::allclose(g, want));
+}
+
+// A user's tensor op whose value rule counts its calls: a matrix-vector product.
+namespace {
+
+struct counted_matvec_op : tensor_op<"cmv", "MvBackward0"> {
+    shape_t shape(shape_t const& a, shape_t const& x) const {
+        if (a.size() != 2 || x.size() != 1 || a[1] != x[0]) {
+            throw error("cmv: shapes " + detail::shape_str(a) + " and " + detail::shape_str(x));
+        }
+        return {a[0]};
+    }
+    template <class T>
+    xt::xarray<T> value(xt::xarray<T> const& a, xt::xarray<T> const& x) const {
+        ++counted_calls;
+        xt::xarray<T> y = xt::zeros<T>({a.shape()[0]});
+        for (std::size_t i = 0; i < a.shape()[0]; ++i) {
+            for (std::size_t j = 0; j < a.shape()[1]; ++j) {
+                y(i) += a(i, j) * x(j);
+            }
+        }
+        return y;
+    }
+    template <class G, class Y, class A, class X>
+    auto vjp(G const& g, Y const&, A const& a, X const& x) const {
+        return std::tuple{reshape(g, {-1, 1}) * x, sum(a * reshape(g, {-1, 1}), {0})};
+    }
+};
+
+template <class A, class X>
+auto cmv(A&& a, X&& x) {
+    return apply<counted_matvec_op>(std::forward<A>(a), std::forward<X>(x));
+}
+
+/// A tensor op whose rules give results of the wrong shape, to see the errors that name it.
+struct wrong_op : tensor_op<"wrong", "?"> {
+    bool wrong_value = false;
+    shape_t shape(shape_t const& x) const { return x; }
+    template <class T>
+    xt::xarray<T> value(xt::xarray<T> const& x) const {
+        return wrong_value ? xt::xarray<T>(xt::zeros<T>({x.size() + 1})) : x;
+    }
+    template <class G, class Y, class X>
+    auto vjp(G const&, Y const&, X const& x) const {
+        return concatenate(0, x, x); // twice the operand's size
+    }
+};
+
+} // namespace
+
+TEST_CASE("a tensor op's value is computed once per evaluation, and the adjoint reuses it") {
+    xt::xarray<double> const pa = {{1., 2.}, {-1., 0.5}, {3., -2.}};
+    xt::xarray<double> const px = {0.5, -1.};
+    auto a = var<"A">(pa);
+    auto x = var<"x">(px);
+    auto y = cmv(a, x);
+    xt::xarray<double> const want = {-1.5, -1., 3.5};
+    // y appears three times; its value is computed once.
+    CHECK(calls_of([&] { CHECK(xt::allclose(eval(y * y + y), want * want + want)); }) == 1);
+    // The gradient of sum(y²) reads y in the adjoint 2y: the forward value, not a new one.
+    xt::xarray<double> ga;
+    xt::xarray<double> gx;
+    CHECK(calls_of([&] { std::tie(ga, gx) = grad(sum(y * y), wrt(a, x)); }) == 1);
+    xt::xarray<double> const col = xt::reshape_view(2. * want, {3, 1});
+    CHECK(xt::allclose(ga, col * px));
+    CHECK(xt::allclose(gx, xt::sum(pa * col, {0})));
+    CHECK(calls_of([&] {
+              a.zero_grad();
+              x.zero_grad();
+              backward(sum(y * y));
+          })
+          == 1);
+    CHECK(xt::allclose(a.grad(), ga));
+    auto const d = derivative(sum(y * y), wrt(x));
+    CHECK(calls_of([&] { CHECK(xt::allclose(eval(d), gx)); }) == 1);
+    // Used inside the loop of another op's argument and beside it, too.
+    CHECK(calls_of([&] { eval(sum(exp(y)) * y); }) == 1);
+}
+
+TEST_CASE("a tensor op's shape errors name the op and the shapes") {
+    auto a = var<"A">(xt::xarray<double>{{1., 2.}, {3., 4.}});
+    auto x = var<"x">(xt::xarray<double>{1., 2., 3.});
+    CHECK(error_of([&] { (void)cmv(a, x); }) == "cmv: shapes (2, 2) and (3,)");
+    // A value rule that disagrees with its shape rule.
+    wrong_op bad_value;
+    bad_value.wrong_value = true;
+    auto v = detail::make_tensor(bad_value, x);
+    CHECK(error_of([&] { (void)eval(v); })
+          == "xtad::wrong: the value rule gave a tensor of shape (4,) where the shape rule says "
+             "(3,)");
+    // A vjp rule whose adjoint does not fit its operand.
+    auto w = apply<wrong_op>(x);
+    CHECK(error_of([&] { (void)grad(sum(w), wrt(x)); })
+          == "xtad::wrong: the vjp rule gave operand 0 an adjoint of shape (6,), which does not "
+             "broadcast with its shape (3,)");
 }

@@ -32,4 +32,9 @@ std::string shape_str(S const& shape) {
 }
 
 } // namespace detail
+
+/// A shape as torch prints it in its messages, `(2, 3)`, `(3,)`, `()`: for the errors of a
+/// user's tensor op (docs/extending.md).
+using detail::shape_str;
+
 } // namespace xtad

@@ -441,6 +441,53 @@ struct concat_node {
     }
 };
 
+/// What every tensor op has: its name (how it prints) and the name of torch's backward function
+/// for it (`grad_fn=<MvBackward0>`). A tensor op is an op that is not elementwise (a matrix
+/// product, a transpose, a decomposition): its value is computed on whole tensors, once per
+/// evaluation, and its rules live in one struct (docs/extending.md; ops/tensor.hpp checks them
+/// when xtad::apply builds the node):
+///   - `shape(s...)`: the result's shape from the operands' shapes, or an xtad::error naming the
+///     op and the shapes;
+///   - `value(a...)`: the result on operands materialised as `xt::xarray<T>`, for T float or
+///     double (and for a dual number's value type when forward modes are nested);
+///   - `vjp(g, y, a...)`: the adjoint of each operand, as xtad expressions of the result's adjoint
+///     `g`, the node itself `y` and the operands `a...`, in a tuple (zero_t for an operand with no
+///     gradient); being expressions, they are differentiated again for second derivatives;
+///   - `jvp(y, a..., da...)`: the tangent of the result, on arrays of values (`y`, the result's
+///     value, and `a...`) and of one direction's tangents (`da...`): forward mode splits a tensor
+///     of dual numbers into these, so that the value rule never sees a dual number.
+/// Optionally, `grad_fn_name()` names torch's backward function at run time, for an op that
+/// torch names by how it was called (matmul: MmBackward0, MvBackward0, DotBackward0, ...).
+template <fixed_string Name, fixed_string GradFn>
+struct tensor_op {
+    static constexpr std::string_view name = Name.view();
+    static constexpr std::string_view grad_fn = GradFn.view();
+    static constexpr bool is_tensor_op = true;
+};
+
+/// `op(a...)` for a tensor op (tensor_op): a materialisation point of the tree, computed once per
+/// evaluation into its cache slot and read as a tensor by the loops around it.
+template <class Op, class... Es>
+struct tensor_node {
+    static constexpr bool is_xtad_expression = true;
+    static constexpr int precedence = 10;
+    using op_type = Op;
+    using value_type = typename detail::common_value<typename Es::value_type...>::type;
+    using leaves = detail::concat_t<leaves_t<Es>...>;
+    static_assert(detail::names_consistent<leaves>,
+                  "xtad: two different leaves in one expression share a name; give each "
+                  "var<\"name\"> a name of its own");
+    static constexpr static_size size_known = static_size::unknown;
+    std::tuple<Es...> operands;
+    cache_slot<std::conditional_t<std::is_void_v<value_type>, double, value_type>> cache{};
+    [[no_unique_address]] Op op{};
+
+    shape_t shape() const {
+        return std::apply([&](auto const&... a) { return shape_t(op.shape(a.shape()...)); },
+                          operands);
+    }
+};
+
 /// Calls `f` on `e` and on every node below it.
 template <class E, class F>
 void for_each_node(E const& e, F&& f) {
@@ -454,6 +501,8 @@ void for_each_node(E const& e, F&& f) {
         std::apply([&](auto const&... a) { (for_each_node(a, f), ...); }, e.args);
     } else if constexpr (requires { e.parts; }) {
         std::apply([&](auto const&... a) { (for_each_node(a, f), ...); }, e.parts);
+    } else if constexpr (requires { e.operands; }) {
+        std::apply([&](auto const&... a) { (for_each_node(a, f), ...); }, e.operands);
     } else if constexpr (requires { e.cond; }) {
         for_each_node(e.cond, f);
         for_each_node(e.then_, f);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <memory>
 #include <tuple>
@@ -720,6 +721,69 @@ auto const& cached(embed<E, Squeezed> const& e) {
 
 namespace detail {
 
+/// An operand of a tensor op as an `xt::xarray<V>`: the tensor it already is (a leaf, a tensor
+/// constant, a materialised node of that element type), read in place, or its value in a new
+/// one.
+template <class V, class T, class E>
+auto operand_value(E const& e) {
+    using P = std::shared_ptr<xt::xarray<V> const>;
+    auto const in_place = [](xt::xarray<V> const& x) { return P(P{}, &x); };
+    if constexpr (is_leaf<E> && requires {
+                      { e.value() } -> std::same_as<xt::xarray<V> const&>;
+                  }) {
+        return in_place(e.value());
+    } else if constexpr (is_leaf_ref<E> && requires {
+                             { e.get().value() } -> std::same_as<xt::xarray<V> const&>;
+                         }) {
+        return in_place(e.get().value());
+    } else if constexpr (requires {
+                             e.held;
+                             { e.get() } -> std::same_as<xt::xarray<V> const&>;
+                         }) {
+        return in_place(e.get());
+    } else if constexpr (requires { e.cache; } && std::is_same_v<kernel_value_t<T, E>, V>) {
+        return in_place(cached<T>(e));
+    } else {
+        return P(std::make_shared<xt::xarray<V> const>(materialise<V, T>(e)));
+    }
+}
+
+/// A tensor op's value on materialised operands: its value rule on numbers; on dual numbers its
+/// forward rule (forward_tensor_apply, which forward/dual.hpp defines from the op's value and
+/// jvp rules; found by argument-dependent lookup), which splits values from tangents.
+template <class V, class Op, class... A>
+xt::xarray<V> tensor_value(Op const& op, A const&... a) {
+    if constexpr (is_dual_element<V>) {
+        return forward_tensor_apply(op, a...);
+    } else {
+        return op.value(a...);
+    }
+}
+
+} // namespace detail
+
+template <class T, class Op, class... Es>
+auto const& cached(tensor_node<Op, Es...> const& e) {
+    return e.cache.get_or([&] {
+        using V = typename decltype(e.cache)::value_type;
+        shape_t const s = e.shape();
+        xt::xarray<V> out = std::apply(
+            [&](auto const&... a) {
+                return detail::tensor_value<V>(e.op, *detail::operand_value<V, T>(a)...);
+            },
+            e.operands);
+        if (!std::equal(out.shape().begin(), out.shape().end(), s.begin(), s.end())) {
+            throw error("xtad::" + std::string(Op::name)
+                        + ": the value rule gave a tensor of shape "
+                        + detail::shape_str(detail::to_shape(out.shape()))
+                        + " where the shape rule says " + detail::shape_str(s));
+        }
+        return out;
+    });
+}
+
+namespace detail {
+
 /// Evaluates `e` (element type T) into `out`, resized to `shape`, `e`'s shape or one it
 /// broadcasts to: in place for a row-major container, else through a new tensor. With
 /// `Accumulate`, adds to out instead (out already has the shape).
@@ -987,6 +1051,10 @@ template <class T, class E>
     } else if constexpr (requires { e.parts; }) {
         std::apply([&](auto const&... a) { (follow_any(a), ...); }, e.parts);
         throw error("xtad: anomaly: NaN" + where + " of a concatenation of " + leaf_names<E>());
+    } else if constexpr (requires { e.operands; }) {
+        std::apply([&](auto const&... a) { (follow_any(a), ...); }, e.operands);
+        throw error("xtad: anomaly: the value of " + std::string(E::op_type::name) + " became NaN"
+                    + where + ", from inputs that are not NaN (" + leaf_names<E>() + ")");
     } else {
         throw error("xtad: anomaly: a constant of the expression holds NaN" + where);
     }

@@ -4,11 +4,15 @@
 
 #include "xtad/core/constant.hpp"
 #include "xtad/core/leaf.hpp"
+#include "xtad/eval/build.hpp"
 #include "xtad/ops.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <ostream>
+#include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -566,6 +570,89 @@ auto forward_apply(Op const& op, L const& l, R const& r) {
             out.eps[k] = hr ? T(dr * r.eps[k]) : T{};
         }
         out.live[k] = hl || hr;
+    }
+    return out;
+}
+
+namespace detail {
+
+/// Whether a tensor op of K operands has a jvp rule, probed on arrays of double.
+template <class Op, class Seq>
+struct jvp_probe;
+template <class Op, std::size_t... K>
+struct jvp_probe<Op, std::index_sequence<K...>> {
+    template <std::size_t>
+    using array = xt::xarray<double> const&;
+    static constexpr bool value = requires(Op const& op, xt::xarray<double> const& t) {
+        op.jvp(t, array<K>(t)..., array<K>(t)...);
+    };
+};
+
+/// The check that a tensor op used in forward mode has a jvp rule: one error per op, however
+/// many dual types it is evaluated on.
+template <class Op, std::size_t K>
+struct jvp_rule_check {
+    static constexpr bool ok = jvp_probe<Op, std::make_index_sequence<K>>::value;
+    static_assert(ok, "xtad: a tensor op needs a jvp rule for forward mode, `template <class T> "
+                      "xt::xarray<T> jvp(y, a..., da...) const` on arrays of T");
+};
+
+} // namespace detail
+
+/// A tensor op (tensor_op) on tensors of dual numbers: split into the values and, per direction,
+/// the tangents; the op's value rule on the values and its jvp rule on each direction that some
+/// operand moves in (a direction no operand has stays no tangent at all). The value rule never
+/// sees a dual number of this level, so it may call BLAS or LAPACK; on nested duals it sees the
+/// level below, and this splits again.
+template <class Op, class T, std::size_t N, class G, class... A>
+xt::xarray<dual<T, N, G>> forward_tensor_apply(Op const& op, xt::xarray<dual<T, N, G>> const& a0,
+                                               A const&... a) {
+    using D = dual<T, N, G>;
+    auto const values = [](xt::xarray<D> const& x) {
+        xt::xarray<T> v(x.shape());
+        std::transform(x.begin(), x.end(), v.begin(), [](D const& d) { return d.val; });
+        return v;
+    };
+    auto const moves = [](xt::xarray<D> const& x, std::size_t k) {
+        return std::any_of(x.begin(), x.end(),
+                           [k](D const& d) { return detail::has_tangent(d, k); });
+    };
+    auto const tangents = [](xt::xarray<D> const& x, std::size_t k) {
+        xt::xarray<T> t(x.shape());
+        std::transform(x.begin(), x.end(), t.begin(),
+                       [k](D const& d) { return detail::has_tangent(d, k) ? d.eps[k] : T{}; });
+        return t;
+    };
+    std::tuple<xt::xarray<T>, std::conditional_t<true, xt::xarray<T>, A>...> const v{values(a0),
+                                                                                     values(a)...};
+    xt::xarray<T> const y =
+        std::apply([&](auto const&... x) { return detail::tensor_value<T>(op, x...); }, v);
+    xt::xarray<D> out(y.shape());
+    std::transform(y.begin(), y.end(), out.begin(), [](T const& x) { return D(x); });
+    for (std::size_t k = 0; k < N; ++k) {
+        if (!moves(a0, k) && !(moves(a, k) || ...)) {
+            continue;
+        }
+        if constexpr (!detail::jvp_rule_check<Op, 1 + sizeof...(A)>::ok) {
+            return out;
+        } else {
+            xt::xarray<T> const dy = std::apply(
+                [&](auto const&... x) {
+                    return op.jvp(y, x..., tangents(a0, k), tangents(a, k)...);
+                },
+                v);
+            if (!std::equal(dy.shape().begin(), dy.shape().end(), y.shape().begin(),
+                            y.shape().end())) {
+                throw error(
+                    "xtad::" + std::string(Op::name) + ": the jvp rule gave a tangent of shape "
+                    + detail::shape_str(detail::to_shape(dy.shape())) + " for a value of shape "
+                    + detail::shape_str(detail::to_shape(y.shape())));
+            }
+            for (std::size_t i = 0; i < out.size(); ++i) {
+                out.flat(i).eps[k] = dy.flat(i);
+                out.flat(i).live[k] = true;
+            }
+        }
     }
     return out;
 }

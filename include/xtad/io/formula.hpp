@@ -68,6 +68,12 @@ std::string formula(E const& e) {
             s += (i ? ", " : "") + std::to_string(e.op.index[i]);
         }
         return s + "]";
+    } else if constexpr (requires { e.operands; }) {
+        std::string s = std::string(E::op_type::name) + "(";
+        std::size_t i = 0;
+        std::apply([&](auto const&... a) { ((s += (i++ ? ", " : "") + formula(a)), ...); },
+                   e.operands);
+        return s + ")";
     } else if constexpr (requires { e.args; }) {
         std::string s = "stack(";
         std::size_t i = 0;

@@ -35,6 +35,8 @@ std::string grad_fn_name(E const& e) {
         } else {
             return std::string(Op::grad_fn);
         }
+    } else if constexpr (requires { e.op.grad_fn_name(); }) {
+        return std::string(e.op.grad_fn_name()); // an op named by how it was called (matmul)
     } else if constexpr (requires { E::op_type::grad_fn; }) {
         return std::string(E::op_type::grad_fn);
     } else if constexpr (requires { E::op_type::grad_fn_all; }) {

@@ -4,6 +4,7 @@
 #include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/node.hpp"
+#include "xtad/ops/tensor.hpp"
 
 #include <concepts>
 #include <cstddef>
@@ -159,9 +160,11 @@ auto failed_apply(X&&... x) {
 
 } // namespace detail
 
-/// `apply<Op>(x)` or `apply<Op>(x, y)`: a user's elementwise op on xtad expressions (or on
-/// numbers and dual numbers, where it computes the value), with xtad's own ops' powers: reverse
-/// and forward mode to any order, derivative(), the printers. Op derives from
+/// `apply<Op>(x...)` for a tensor op (Op derives from `tensor_op<"name", "NameBackward0">`):
+/// a node of the op on any number of operands, with its rules in Op (core/node.hpp,
+/// docs/extending.md). Otherwise `apply<Op>(x)` or `apply<Op>(x, y)`: a user's elementwise op on
+/// xtad expressions (or on numbers and dual numbers, where it computes the value), with xtad's own
+/// ops' powers: reverse and forward mode to any order, derivative(), the printers. Op derives from
 /// `function_op<"name", "NameBackward0">` and defines its value on numbers and its partial
 /// derivatives as xtad expressions of its arguments (docs/extending.md):
 ///
@@ -182,7 +185,9 @@ auto apply(X&&... x) {
     // apply the op itself (d/dx exp(x) = exp(x)); that inner call, on the same numbers, is not
     // checked again, or the check would wait on itself.
     constexpr bool probe = (std::is_same_v<std::remove_cvref_t<X>, scalar<double>> && ...);
-    if constexpr (n != 1 && n != 2) {
+    if constexpr (detail::is_tensor_op<Op>) {
+        return detail::apply_tensor<Op>(std::forward<X>(x)...);
+    } else if constexpr (n != 1 && n != 2) {
         static_assert(detail::always_false<Op>,
                       "xtad::apply<Op>(args...): an elementwise op takes one or two arguments");
         return detail::failed_apply(std::forward<X>(x)...);

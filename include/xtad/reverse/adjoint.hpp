@@ -157,6 +157,67 @@ auto boundary_part(A const& a, G const& seed, shape_t const& logical, shape_t co
     }
 }
 
+/// The adjoints of a tensor op's operands, from the op's vjp rule given `g`, the adjoint of the
+/// node `e`: a tuple with an expression (or zero_t) per operand.
+/// The shape on which the adjoint `got` that a tensor op's vjp rule gave its operand k, of shape
+/// `own`, lives below the op: `own` where `got` broadcasts to it, `got` where it is `own`
+/// broadcast (a batched product's adjoint, on the batch shape of the result), summed down to
+/// `own` by the adjoint pass as a broadcast is. Anything else is an error naming the op.
+template <class Op>
+shape_t tensor_adjoint_shape(shape_t const& got, shape_t const& own, std::size_t k) {
+    auto const broadcasts = [](shape_t const& from, shape_t const& to) {
+        bool fits = from.size() <= to.size();
+        for (std::size_t d = 0; fits && d < from.size(); ++d) {
+            std::size_t const n = from[from.size() - 1 - d];
+            fits = n == 1 || n == to[to.size() - 1 - d];
+        }
+        return fits;
+    };
+    if (broadcasts(got, own)) {
+        return own;
+    }
+    if (broadcasts(own, got)) {
+        return got;
+    }
+    throw error("xtad::" + std::string(Op::name) + ": the vjp rule gave operand "
+                + std::to_string(k) + " an adjoint of shape " + shape_str(got)
+                + ", which does not broadcast with its shape " + shape_str(own));
+}
+
+template <class Op, class... Es, class G>
+auto tensor_vjp_of(tensor_node<Op, Es...> const& e, G const& g) {
+    auto rule = std::apply([&](auto const&... a) { return e.op.vjp(g, e, a...); }, e.operands);
+    using R = decltype(rule);
+    auto all = [&] {
+        if constexpr (requires { std::tuple_size<R>::value; }) {
+            return rule;
+        } else {
+            return std::tuple<R>(rule); // one operand: its adjoint alone, not in a tuple
+        }
+    }();
+    static_assert(std::tuple_size_v<decltype(all)> == sizeof...(Es),
+                  "xtad: a tensor op's vjp rule returns one adjoint per operand, in a tuple");
+    return all;
+}
+
+template <class Op, class G, class Y, class... A>
+constexpr bool has_vjp_rule = requires(Op const& op, G const& g, Y const& y, A const&... a) {
+    op.vjp(g, y, a...);
+};
+
+template <class Op, class... Es, class G>
+auto tensor_vjp(tensor_node<Op, Es...> const& e, G const& g) {
+    if constexpr (!has_vjp_rule<Op, G, tensor_node<Op, Es...>, Es...>) {
+        static_assert(
+            always_false<Op>,
+            "xtad: a tensor op needs a vjp rule for reverse mode, `template <class G, "
+            "class Y, class... A> auto vjp(G const& g, Y const& y, A const&... a) const`");
+        return std::tuple<std::conditional_t<true, zero_t, Es>...>{};
+    } else {
+        return tensor_vjp_of(e, g);
+    }
+}
+
 template <class E>
 constexpr bool is_squeezed_embed = false;
 template <class E>
@@ -262,6 +323,31 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
 #endif
             return boundary_part<N, V>(e.arg, Op::vjp(g_in, e), e.arg.shape(), s.leaf);
         }
+    } else if constexpr (requires { e.operands; }) {
+        // A tensor op is a boundary: its adjoint is materialised on its shape, and the op's vjp
+        // rule turns it into each operand's adjoint.
+        auto const seed = mask(g);
+        fit<std::remove_cvref_t<decltype(seed)>, V> const g_out{seed, s.boundary, e.shape()};
+        auto const parts = tensor_vjp(e, g_out);
+        return [&]<std::size_t... K>(std::index_sequence<K...>) {
+            return (no_part() + ... + [&](auto const& a, auto const& part) {
+                if constexpr (is_zero<std::remove_cvref_t<decltype(part)>>) {
+                    return no_part();
+                } else {
+#if XTAD_DETECT_ANOMALY
+                    if constexpr (depends_on<decltype(a), N>) {
+                        if (anomaly_mode()) [[unlikely]] {
+                            check_adjoint<N, typename E::op_type, V>(g_out, zero_t{}, part, K);
+                        }
+                    }
+#endif
+                    shape_t const logical =
+                        tensor_adjoint_shape<typename E::op_type>(part.shape(), a.shape(), K);
+                    return boundary_part<N, V>(a, part, logical, s.leaf);
+                }
+            }(std::get<K>(e.operands), std::get<K>(parts)));
+        }
+        (std::make_index_sequence<std::tuple_size_v<decltype(e.operands)>>{});
     } else if constexpr (requires { e.args; }) {
         // A stack is a boundary too: its adjoint is materialised on its shape, and entry k of it
         // is the adjoint of expression k.
