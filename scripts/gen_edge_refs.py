@@ -235,6 +235,19 @@ r.case("where(x != 0, 1 / x, 0)",
 r.case("where(x > 0, x, y)", lambda x, y: torch.where(x > 0, x, y), [1.0, -1.0, NAN],
        [NAN, 2.0, 3.0])
 
+# The elements a view does not read. torch's backward of a slice or a select scatters the
+# gradient into zeros and multiplies those zeros by the derivatives below: 0 * inf = NaN. xtad
+# keeps the gradient of an unread element an exact 0, as below the untaken branch of where; its
+# value is what torch computes when the unread elements are replaced by 1 before the function.
+WHY_VIEW = "xtad: an element a view does not read gets the gradient 0 (torch: 0 * inf = NaN)"
+r = row("view_unread", "view: an element the view does not read has the gradient 0")
+r.case("view(sqrt(x), 1)", lambda x: torch.sqrt(x)[1], [0.0, 4.0],
+       xtad_fn=lambda x: torch.sqrt(torch.where(torch.arange(2) == 1, x, torch.ones_like(x)))[1],
+       deviation=WHY_VIEW)
+r.case("view(log(x), xt::range(1, _))", lambda x: torch.log(x)[1:], [0.0, 2.0, 4.0],
+       xtad_fn=lambda x: torch.log(torch.where(torch.arange(3) >= 1, x, torch.ones_like(x)))[1:],
+       deviation=WHY_VIEW)
+
 # ---------------------------------------------------------------------------------------------
 # Output.
 

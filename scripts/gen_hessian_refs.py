@@ -142,6 +142,18 @@ case("scalar_input", "a function of a 0-d input, broadcast against a vector",
      "torch.sum(torch.tanh(x * c)) + x ** 3",
      ((), -1, 1), [("c", ((3,), -1, 1))])
 
+# Products and transposes (xtad/ops/linalg.hpp).
+case("matmul_forms", "x^T A x by matmul, with a transpose and a vector @ matrix",
+     "torch.matmul(x, torch.matmul(A, x)) + torch.sum(torch.tanh(torch.matmul(A.T, x * x)))",
+     ((4,), -1, 1), [("A", ((4, 4), -1, 1))])
+case("logistic", "a logistic-regression loss: mean(log(1 + exp(-y * (X w + b))))",
+     "torch.mean(torch.log1p(torch.exp(-y * (torch.matmul(X, x) + 0.25))))",
+     ((4,), -1, 1), [("X", ((6, 4), -2, 2)), ("y", [1., -1., 1., 1., -1., -1.])])
+
+case("rosenbrock_vectorised", "the chained Rosenbrock function in R^6, written with slices",
+     "torch.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)",
+     ((6,), -1.5, 1.5))
+
 # ---------------------------------------------------------------------------------------------
 # Output.
 

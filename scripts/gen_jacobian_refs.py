@@ -136,6 +136,43 @@ case("stacks", "R^(2x3) -> R^(2x2): stacks of elements of the input and of expre
      [("x", ((2, 3), 0.5, 2))], [("A", ((2, 3), -1, 1))])
 
 # ---------------------------------------------------------------------------------------------
+# Products and transposes (xtad/ops/linalg.hpp): torch.matmul in its 1-D, 2-D and batched forms,
+# dot, outer, the transpose A.T and permute, and a logistic-regression loss.
+
+case("matmul_mm", "matmul: matrix @ matrix", "torch.matmul(A, B)",
+     [("A", ((2, 3), -1, 1)), ("B", ((3, 4), -1, 1))])
+case("matmul_mv", "matmul: matrix @ vector", "torch.sin(torch.matmul(A, x))",
+     [("A", ((3, 2), -1, 1)), ("x", ((2,), -1, 1))])
+case("matmul_vm", "matmul: vector @ matrix", "torch.matmul(v, A) * torch.matmul(v, A)",
+     [("v", ((3,), -1, 1)), ("A", ((3, 2), -1, 1))])
+case("matmul_vv", "matmul: vector @ vector, and dot", "torch.matmul(x, y) * torch.dot(torch.sin(x), y)",
+     [("x", ((4,), -1, 1)), ("y", ((4,), -1, 1))])
+case("matmul_batched", "matmul: a batch of matrices @ a matrix, and a matrix @ a batch",
+     "torch.matmul(C, torch.matmul(A, B))",
+     [("A", ((2, 2, 3), -1, 1)), ("B", ((3, 2), -1, 1))], [("C", ((3, 2), -1, 1))])
+case("matmul_broadcast", "matmul: batch axes that broadcast, and a vector @ a batch",
+     "torch.matmul(A, B) + torch.matmul(v, B)",
+     [("A", ((3, 1, 2, 2), -1, 1)), ("B", ((2, 2, 2), -1, 1))], [("v", ((2,), -1, 1))])
+case("transpose", "A * A.T and A.T @ A", "A * A.T + torch.matmul(A.T, torch.sin(A))",
+     [("A", ((3, 3), -1, 1))])
+case("permute", "a permutation of three axes", "torch.sin(torch.permute(x, (2, 0, 1))) * c",
+     [("x", ((2, 3, 2), -1, 1))], [("c", ((2, 2, 3), -1, 1))])
+case("outer", "outer(x, y) @ x", "torch.matmul(torch.outer(x, y), torch.exp(y))",
+     [("x", ((3,), -1, 1)), ("y", ((3,), -1, 1))])
+case("logistic", "a logistic-regression loss: mean(log(1 + exp(-y * (X w + b))))",
+     "torch.mean(torch.log1p(torch.exp(-y * (torch.matmul(X, w) + 0.25))))",
+     [("w", ((4,), -1, 1))], [("X", ((6, 4), -2, 2)), ("y", [1., -1., 1., 1., -1., -1.])])
+
+# Slices (xtad/ops/slice.hpp): integers (negative from the end), ranges with steps and open
+# ends, new axes.
+case("slices", "slices: A[:, 0] * A[1, :3], steps, negative ends and a new axis",
+     "A[:, 0] * A[1, :3] + torch.sum(torch.sin(A[::2, None, 1:-1]) * A[-1, None, 1:3])",
+     [("A", ((3, 4), -1, 1))])
+case("notebook_slices", "the notebook's sum(A[:, 0] * A[1, :]) + sum(A * A.T)",
+     "torch.sum(A[:, 0] * A[1, :]) + torch.sum(A * A.T)",
+     [("A", ((3, 3), -1, 1))])
+
+# ---------------------------------------------------------------------------------------------
 # Output.
 
 

@@ -197,6 +197,54 @@ void reductions() {
     expect(dv0 == xt::xarray<double>{0., 0.}, "norm's gradient at 0 is not 0");
 }
 
+void products() {
+    // [products]
+    auto A = xtad::var<"A">(xt::xarray<double>{{1., 2.}, {3., 4.}});
+    auto w = xtad::var<"w">(xt::xarray<double>{0.5, -1.});
+
+    auto y = xtad::matmul(A, w); // A @ w, through BLAS
+    std::cout << y << '\n';      // tensor([-1.5000, -2.5000], grad_fn=<MvBackward0>)
+
+    // |A w|² + sum(A * A.T): the adjoint of a product is a product (dA = g wᵀ, dw = Aᵀ g).
+    auto f = xtad::sum(y * y) + xtad::sum(A * xtad::transpose(A));
+    auto [dA, dw] = xtad::grad(f, xtad::wrt(A, w));
+    std::cout << xtad::repr(dA) << '\n'; // tensor([[ 0.5000,  9.0000],
+                                         //         [ 1.5000, 13.0000]])
+    std::cout << xtad::repr(dw) << '\n'; // tensor([-18., -26.])
+    // [products]
+    expect_text(printed(y), "tensor([-1.5000, -2.5000], grad_fn=<MvBackward0>)");
+    expect_text(xtad::repr(dA), "tensor([[ 0.5000,  9.0000],\n        [ 1.5000, 13.0000]])");
+    expect_text(xtad::repr(dw), "tensor([-18., -26.])");
+    expect_text(printed(xtad::transpose(A)),
+                "tensor([[1., 3.],\n        [2., 4.]], grad_fn=<PermuteBackward0>)");
+}
+
+void slices() {
+    using xt::placeholders::_;
+    // [slices]
+    auto A = xtad::var<"A">(xt::xarray<double>{{1., 2.}, {3., 4.}});
+
+    auto column = xtad::view(A, xt::all(), 0); // A[:, 0]
+    auto row = xtad::view(A, 1, xt::all());    // A[1, :]
+    std::cout << column << '\n';               // tensor([1., 3.], grad_fn=<SelectBackward0>)
+    std::cout << row << '\n';                  // tensor([3., 4.], grad_fn=<SliceBackward0>)
+
+    // The gradient of a view is scattered back into the elements it reads.
+    auto [dA] = xtad::grad(xtad::sum(column * row), xtad::wrt(A));
+    std::cout << xtad::repr(dA) << '\n'; // tensor([[3., 0.],
+                                         //         [5., 3.]])
+
+    // Ranges: x[1:] - x[:-1]**2, the chained Rosenbrock's inner term.
+    auto x = xtad::var<"x">(xt::xarray<double>{0.5, -1., 2., 1.5});
+    auto inner = xtad::view(x, xt::range(1, _)) - xtad::pow<2>(xtad::view(x, xt::range(_, -1)));
+    std::cout << inner << '\n'; // tensor([-1.2500,  1.0000, -2.5000], grad_fn=<SubBackward0>)
+    // [slices]
+    expect_text(printed(column), "tensor([1., 3.], grad_fn=<SelectBackward0>)");
+    expect_text(printed(row), "tensor([3., 4.], grad_fn=<SliceBackward0>)");
+    expect_text(xtad::repr(dA), "tensor([[3., 0.],\n        [5., 3.]])");
+    expect_text(printed(inner), "tensor([-1.2500,  1.0000, -2.5000], grad_fn=<SubBackward0>)");
+}
+
 void branches() {
     // [where]
     auto x = xtad::var<"x">(xt::xarray<double>{-1., 0., 4.});
@@ -292,6 +340,8 @@ int main() {
     unused_and_into();
     broadcasting();
     reductions();
+    products();
+    slices();
     branches();
     errors();
     lifetimes();

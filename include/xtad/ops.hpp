@@ -1,4 +1,4 @@
-// Includes every op family of xtad (elementwise ops and reductions).
+// Includes every op family of xtad (elementwise ops, reductions, products, transposes and slices).
 #pragma once
 #include "xtad/core/cxx20.hpp"
 
@@ -7,7 +7,9 @@
 #include "xtad/ops/exp_log.hpp"
 #include "xtad/ops/hyperbolic.hpp"
 #include "xtad/ops/indexing.hpp"
+#include "xtad/ops/linalg.hpp"
 #include "xtad/ops/power.hpp"
 #include "xtad/ops/reduction.hpp"
+#include "xtad/ops/slice.hpp"
 #include "xtad/ops/special.hpp"
 #include "xtad/ops/trig.hpp"

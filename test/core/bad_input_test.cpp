@@ -85,6 +85,14 @@ TEST_CASE("indices, axes and shapes out of range") {
           == "xtad::index: index (1) is out of range for a tensor of shape (2, 3)");
     CHECK(error_of([&] { (void)x(0, 0, 0); })
           == "xtad::index: index (0, 0, 0) is out of range for a tensor of shape (2, 3)");
+    // Negative indices count from the end, as in torch; out of range, they print as written.
+    CHECK(eval(x(-1, -1))() == m23(1, 2));
+    CHECK(eval(index(x * 2., -2, 0))() == 2. * m23(0, 0));
+    auto [g] = grad(x(-1, 0), wrt(x));
+    CHECK(g(1, 0) == 1.);
+    CHECK(xt::sum(g)() == 1.);
+    CHECK(error_of([&] { (void)x(-3, 0); })
+          == "xtad::index: index (-3, 0) is out of range for a tensor of shape (2, 3)");
     CHECK(error_of([&] { (void)concatenate(2, x, y); })
           == "xtad::concatenate: axis 2 is out of range for tensors of shape (2, 3)");
     auto z = var<"z">(v3);

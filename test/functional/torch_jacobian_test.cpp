@@ -251,6 +251,58 @@ std::vector<function> const& functions() {
                       return stack(stack(x(0, 1) * x(1, 2), index(sum(c["A"] * x, {1}), 0)),
                                    stack(exp(x(1, 0)) / x(0, 2), pow<2>(index(sin(x) * x, 1, 1))));
                   }),
+        // torch.matmul(A, B)
+        two_inputs("matmul_mm",
+                   [](consts const&, auto const& a, auto const& b) { return matmul(a, b); }),
+        // torch.sin(torch.matmul(A, x))
+        two_inputs("matmul_mv",
+                   [](consts const&, auto const& a, auto const& x) { return sin(matmul(a, x)); }),
+        // torch.matmul(v, A) * torch.matmul(v, A)
+        two_inputs("matmul_vm", [](consts const&, auto const& v,
+                                   auto const& a) { return matmul(v, a) * matmul(v, a); }),
+        // torch.matmul(x, y) * torch.dot(torch.sin(x), y)
+        two_inputs("matmul_vv", [](consts const&, auto const& x,
+                                   auto const& y) { return matmul(x, y) * dot(sin(x), y); }),
+        // torch.matmul(C, torch.matmul(A, B))
+        two_inputs("matmul_batched", [](consts const& c, auto const& a,
+                                        auto const& b) { return matmul(c["C"], matmul(a, b)); }),
+        // torch.matmul(A, B) + torch.matmul(v, B)
+        two_inputs("matmul_broadcast",
+                   [](consts const& c, auto const& a, auto const& b) {
+                       return matmul(a, b) + matmul(c["v"], b);
+                   }),
+        // A * A.T + torch.matmul(A.T, torch.sin(A))
+        one_input("transpose",
+                  [](consts const&, auto const& a) {
+                      return a * transpose(a) + matmul(transpose(a), sin(a));
+                  }),
+        // torch.sin(torch.permute(x, (2, 0, 1))) * c
+        one_input("permute",
+                  [](consts const& c, auto const& x) {
+                      return sin(transpose(x, {2, 0, 1})) * c["c"];
+                  }),
+        // torch.matmul(torch.outer(x, y), torch.exp(y))
+        two_inputs("outer", [](consts const&, auto const& x,
+                               auto const& y) { return matmul(outer(x, y), exp(y)); }),
+        // torch.mean(torch.log1p(torch.exp(-y * (torch.matmul(X, w) + 0.25))))
+        one_input("logistic",
+                  [](consts const& c, auto const& w) {
+                      return mean(log1p(exp(-c["y"] * (matmul(c["X"], w) + 0.25))));
+                  }),
+        // A[:, 0] * A[1, :3] + torch.sum(torch.sin(A[::2, None, 1:-1]) * A[-1, None, 1:3])
+        one_input("slices",
+                  [](consts const&, auto const& a) {
+                      using xt::placeholders::_;
+                      return view(a, xt::all(), 0) * view(a, 1, xt::range(_, 3))
+                             + sum(sin(view(a, xt::range(_, _, 2), xt::newaxis(), xt::range(1, -1)))
+                                   * view(a, -1, xt::newaxis(), xt::range(1, 3)));
+                  }),
+        // torch.sum(A[:, 0] * A[1, :]) + torch.sum(A * A.T)
+        one_input("notebook_slices",
+                  [](consts const&, auto const& a) {
+                      return sum(view(a, xt::all(), 0) * view(a, 1, xt::all()))
+                             + sum(a * transpose(a));
+                  }),
     };
     return fs;
 }

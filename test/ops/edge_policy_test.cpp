@@ -431,6 +431,14 @@ TEST_CASE("where: the branch not taken never gives a NaN gradient") {
               of_xy([](auto const& x, auto const& y) { return where(x > 0., x, y); })}});
 }
 
+TEST_CASE("view: an element the view does not read has the gradient 0") {
+    using xt::placeholders::_;
+    run_row(edge_refs::view_unread,
+            {{"view(sqrt(x), 1)", of_x([](auto const& x, double) { return view(sqrt(x), 1); })},
+             {"view(log(x), xt::range(1, _))",
+              of_x([](auto const& x, double) { return view(log(x), xt::range(1, _)); })}});
+}
+
 TEST_CASE("forward mode: no partial for a constant or a zero tangent") {
     double const inf = std::numeric_limits<double>::infinity();
     double const nan = std::numeric_limits<double>::quiet_NaN();

@@ -20,16 +20,23 @@ struct index_op {
     static constexpr std::string_view name = "index";
     static constexpr std::string_view grad_fn_all = "SelectBackward0";
     static constexpr std::string_view grad_fn_axes = "SelectBackward0";
-    std::vector<std::size_t> index;
+    /// As written: a negative index counts from the end, as in torch (x(-1) is the last).
+    std::vector<std::ptrdiff_t> index;
 
     shape_t result_shape(shape_t const& in, axes_t const&) const {
-        check(in);
+        (void)element_at(in);
         return {};
     }
-    void check(shape_t const& in) const {
+    /// The row-major position of the element in a tensor of shape `in` (checked): an op that
+    /// reads one element says where, and the evaluator computes that element alone.
+    std::size_t element_at(shape_t const& in) const {
         bool ok = index.size() == in.size();
+        std::size_t flat = 0;
         for (std::size_t d = 0; ok && d < in.size(); ++d) {
-            ok = index[d] < in[d];
+            auto const n = static_cast<std::ptrdiff_t>(in[d]);
+            auto const k = index[d] < 0 ? index[d] + n : index[d];
+            ok = k >= 0 && k < n;
+            flat = flat * in[d] + static_cast<std::size_t>(k);
         }
         if (!ok) {
             std::string i;
@@ -39,34 +46,27 @@ struct index_op {
             throw error("xtad::index: index (" + i + ") is out of range for a tensor of shape "
                         + detail::shape_str(in));
         }
-    }
-    /// The row-major position of the element in a tensor of shape `in` (checked): an op that
-    /// reads one element says where, and the evaluator computes that element alone.
-    std::size_t element_at(shape_t const& in) const {
-        check(in);
-        std::size_t flat = 0;
-        for (std::size_t d = 0; d < in.size(); ++d) {
-            flat = flat * in[d] + index[d];
-        }
         return flat;
     }
     // d x[i] / d x_j = [j == i]: the seed lands on element i, zero elsewhere
     template <class G, class Node>
     static auto vjp(G const& g, Node const& node) {
-        xt::xarray<bool> hit(node.arg.shape(), false);
-        hit.element(node.op.index.begin(), node.op.index.end()) = true;
+        shape_t const in = node.arg.shape();
+        xt::xarray<bool> hit(in, false);
+        hit.flat(node.op.element_at(in)) = true;
         using C = decltype(detail::as_node(std::move(hit)));
         return select<C, G, zero_t>{detail::as_node(std::move(hit)), g, zero_t{}};
     }
 };
 
-/// `x(i, j, ...)`: the element at that index, as a 0-d expression (torch's `x[i, j]`).
+/// `x(i, j, ...)`: the element at that index, as a 0-d expression (torch's `x[i, j]`; a
+/// negative index counts from the end).
 template <Expression E, class... I>
 requires(std::is_integral_v<I>&&...) auto index(E&& e, I... i) {
     using A = node_t<E>;
     A arg = detail::as_node(std::forward<E>(e));
     reduce<index_op, A> node{
-        std::move(arg), axes_t{}, {}, index_op{{static_cast<std::size_t>(i)...}}};
+        std::move(arg), axes_t{}, {}, index_op{{static_cast<std::ptrdiff_t>(i)...}}};
     (void)node.shape();
     return node;
 }

@@ -566,7 +566,8 @@ xt::xarray<V> sum_to(xt::xarray<V> const& x, shape_t const& logical, shape_t con
     }
     xt::xarray<V> out;
     if (axes.empty()) {
-        out = xt::broadcast(x, logical);
+        out.resize(logical); // a broadcast only, nothing summed
+        broadcast_copy(x.data(), to_shape(x.shape()), logical, out.data());
     } else {
         out = xt::sum(xt::broadcast(x, logical), axes);
     }

@@ -648,9 +648,12 @@ xt::xarray<dual<T, N, G>> forward_tensor_apply(Op const& op, xt::xarray<dual<T, 
                     + detail::shape_str(detail::to_shape(dy.shape())) + " for a value of shape "
                     + detail::shape_str(detail::to_shape(y.shape())));
             }
+            // Not marked live: a zero of dy is no tangent (detail::has_tangent). The jvp rule
+            // cannot say which elements of the result a direction reaches; its zeros are where
+            // it reaches none (a transpose of a seed, a product with a zero row), and there, as
+            // reverse mode sends no adjoint, an infinite partial above must not make 0 · inf.
             for (std::size_t i = 0; i < out.size(); ++i) {
                 out.flat(i).eps[k] = dy.flat(i);
-                out.flat(i).live[k] = true;
             }
         }
     }

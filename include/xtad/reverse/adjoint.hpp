@@ -140,13 +140,15 @@ auto adjoint_if_used(E const& e, G const& g, W const& mask, adjoint_shapes const
 /// The part of `seed`, the adjoint of `a` below a boundary (a reduction, a stack, a
 /// concatenation, a fit), that reaches leaf N, summed down to the leaf's shape. Below the
 /// boundary, `a` and its adjoint broadcast to `logical` (a's own shape, or larger for a fit).
-template <fixed_string N, class V, class A, class G>
-auto boundary_part(A const& a, G const& seed, shape_t const& logical, shape_t const& leaf) {
+/// `mask`, where given, keeps the adjoint below to the elements the boundary reads (a view's).
+template <fixed_string N, class V, class A, class G, class W = no_mask>
+auto boundary_part(A const& a, G const& seed, shape_t const& logical, shape_t const& leaf,
+                   W const& mask = {}) {
     if constexpr (!depends_on<A, N>) {
         return no_part();
     } else {
         adjoint_shapes const inner{logical, leaf};
-        auto const below = adjoint<N>(a, seed, no_mask{}, inner);
+        auto const below = adjoint<N>(a, seed, mask, inner);
         if constexpr (is_zero<decltype(below.group)>) {
             return adjoint_part{zero_t{}, below.extra};
         } else {
@@ -343,7 +345,17 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
 #endif
                     shape_t const logical =
                         tensor_adjoint_shape<typename E::op_type>(part.shape(), a.shape(), K);
-                    return boundary_part<N, V>(a, part, logical, s.leaf);
+                    if constexpr (requires { e.op.support(std::size_t{}); }) {
+                        // An op that reads only part of an operand (a view): below it, the
+                        // adjoint is an exact zero elsewhere, whatever the partials there (an
+                        // infinite one included), as below the untaken branch of where.
+                        auto const cond = as_node(e.op.support(K));
+                        using C = std::remove_cvref_t<decltype(cond)>;
+                        return boundary_part<N, V>(a, part, logical, s.leaf,
+                                                   branch_mask<C, true, no_mask>{cond, {}});
+                    } else {
+                        return boundary_part<N, V>(a, part, logical, s.leaf);
+                    }
                 }
             }(std::get<K>(e.operands), std::get<K>(parts)));
         }

@@ -1,0 +1,197 @@
+// Products, transposes and slices through the shared law checker, in double and float, to
+// second order: matmul in its 1-D, 2-D and batched forms (1 x 1 and non-square included), dot,
+// outer, transpose, permute and view; and their errors and printed forms. Their values and
+// Jacobians against PyTorch are in test/functional/torch_jacobian_test.cpp, their Hessians in
+// torch_hessian_test_6.cpp.
+#include "support/error_of.hpp"
+#include "support/law.hpp"
+
+#include <xtad/io.hpp>
+#include <xtad/ops.hpp>
+
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace xtad;
+
+namespace {
+
+std::string shapes_str(shape_t const& a, shape_t const& b) {
+    return detail::shape_str(a) + " @ " + detail::shape_str(b);
+}
+
+/// The law of f(x, y) at random points of each pair of shapes, in double and float.
+template <class F>
+void law_pairs(std::string const& name, F const& f,
+               std::vector<std::pair<shape_t, shape_t>> const& shapes) {
+    std::mt19937 rng(2026);
+    for (auto const& [sa, sb] : shapes) {
+        auto const x = law::draw(sa, {}, rng);
+        auto const y = law::draw(sb, {}, rng);
+        std::string const what = name + " " + shapes_str(sa, sb);
+        law::check_at<double>(what + " (double)", f, x, y);
+        law::check_at<float>(what + " (float)", f, x, y);
+    }
+}
+
+} // namespace
+
+TEST_CASE("law: matmul") {
+    using S = shape_t;
+    law_pairs("matmul", [](auto const& a, auto const& b) { return matmul(a, b); },
+              {
+                  {S{1, 1}, S{1, 1}},          // 1 x 1
+                  {S{2, 3}, S{3, 4}},          // matrix @ matrix, non-square
+                  {S{3, 2}, S{2}},             // matrix @ vector
+                  {S{3}, S{3, 2}},             // vector @ matrix
+                  {S{4}, S{4}},                // vector @ vector: a 0-d result
+                  {S{1}, S{1, 1}},             // a vector of one element
+                  {S{2, 2, 3}, S{3, 2}},       // a batch @ a matrix
+                  {S{2, 3}, S{2, 3, 1}},       // a matrix @ a batch
+                  {S{3, 1, 2, 3}, S{2, 3, 2}}, // batch axes that broadcast
+                  {S{2, 2, 3}, S{3}},          // a batch @ a vector
+                  {S{3}, S{2, 3, 2}},          // a vector @ a batch
+              });
+    // Products of products and of their transposes, so that the second derivatives go through
+    // the adjoints' own products.
+    law_pairs("matmul(transpose(a), matmul(a, b))",
+              [](auto const& a, auto const& b) { return matmul(transpose(a), matmul(a, b)); },
+              {{S{2, 3}, S{3, 2}}, {S{1, 1}, S{1, 1}}, {S{3, 2}, S{2}}});
+    law_pairs("matmul(b, transpose(a)) * matmul(a, transpose(b))",
+              [](auto const& a, auto const& b) {
+                  return matmul(b, transpose(a)) * matmul(a, transpose(b));
+              },
+              {{S{2, 3}, S{2, 3}}, {S{1, 1}, S{1, 1}}});
+}
+
+TEST_CASE("law: dot and outer") {
+    using S = shape_t;
+    law_pairs("dot", [](auto const& a, auto const& b) { return dot(a, b * b); },
+              {{S{5}, S{5}}, {S{1}, S{1}}});
+    law_pairs("outer", [](auto const& a, auto const& b) { return outer(exp(a), b); },
+              {{S{3}, S{2}}, {S{1}, S{4}}});
+}
+
+TEST_CASE("law: transpose") {
+    law::unary("transpose", [](auto const& x) { return transpose(x) * 2.0; }, law::domain{},
+               {{1, 1}, {2, 3}, {2, 3, 4}, {5}, {}});
+    law::unary("transpose(x, {1, 2, 0})",
+               [](auto const& x) {
+                   return transpose(sin(x), {1, 2, 0});
+               },
+               law::domain{}, {{2, 3, 4}, {1, 2, 1}});
+    law::unary("transpose(x, {-1, 0})",
+               [](auto const& x) {
+                   return transpose(x, {-1, 0}) * x(0, 0);
+               },
+               law::domain{}, {{3, 2}, {1, 1}});
+}
+
+namespace {
+
+template <class E>
+std::string printed(E const& e) {
+    std::ostringstream out;
+    out << e;
+    return out.str();
+}
+
+} // namespace
+
+TEST_CASE("products and transposes: errors name the op and the shapes as written") {
+    auto a = var<"A">(xt::xarray<double>{{1., 2., 3.}, {4., 5., 6.}});
+    auto x = var<"x">(xt::xarray<double>{1., 2.});
+    auto s = var<"s">(xt::xarray<double>(2.));
+    CHECK(error_of([&] { (void)matmul(a, a); })
+          == "xtad::matmul: the inner dimensions do not match (3 and 2): (2, 3) @ (2, 3)");
+    CHECK(error_of([&] { (void)matmul(a, x); })
+          == "xtad::matmul: the inner dimensions do not match (3 and 2): (2, 3) @ (2,)");
+    CHECK(error_of([&] { (void)matmul(s, x); })
+          == "xtad::matmul: both operands need at least one dimension, not () @ (2,)");
+    CHECK(error_of([&] { (void)dot(a, x); }) == "xtad::dot: needs two vectors, not (2, 3) @ (2,)");
+    CHECK(error_of([&] { (void)outer(x, a); })
+          == "xtad::outer: needs two vectors, not (2,) @ (2, 3)");
+    CHECK(
+        error_of([&] {
+            (void)transpose(a, {0, 0});
+        })
+        == "xtad::transpose: (0, 0) is not a permutation of the axes of a tensor of shape (2, 3)");
+    CHECK(
+        error_of([&] {
+            (void)transpose(a, {1, 2});
+        })
+        == "xtad::transpose: (1, 2) is not a permutation of the axes of a tensor of shape (2, 3)");
+    CHECK(
+        error_of([&] {
+            (void)transpose(a, {-3, 1});
+        })
+        == "xtad::transpose: (-3, 1) is not a permutation of the axes of a tensor of shape (2, 3)");
+    CHECK(error_of([&] { (void)transpose(a, {0}); })
+          == "xtad::transpose: (0,) is not a permutation of the axes of a tensor of shape (2, 3)");
+    // Batch axes that do not broadcast.
+    auto b = var<"B">(xt::xarray<double>(xt::ones<double>({3, 2, 2})));
+    auto c = var<"C">(xt::xarray<double>(xt::ones<double>({2, 2, 2})));
+    CHECK(error_of([&] { (void)matmul(b, c); }).find("xtad::matmul: ") == 0);
+}
+
+TEST_CASE("products and transposes print as torch names them") {
+    auto a = var<"A">(xt::xarray<double>{{1., 2.}, {3., 4.}});
+    auto x = var<"x">(xt::xarray<double>{1., -1.});
+    auto b = var<"B">(xt::xarray<double>(xt::ones<double>({2, 2, 2})));
+    CHECK(printed(matmul(a, a)).find("grad_fn=<MmBackward0>") != std::string::npos);
+    CHECK(printed(matmul(a, x)).find("grad_fn=<MvBackward0>") != std::string::npos);
+    CHECK(printed(matmul(x, a)).find("grad_fn=<SqueezeBackward3>") != std::string::npos);
+    CHECK(printed(dot(x, x)) == "tensor(2., grad_fn=<DotBackward0>)");
+    CHECK(printed(matmul(b, a)).find("grad_fn=<UnsafeViewBackward0>") != std::string::npos);
+    CHECK(printed(matmul(a, b)).find("grad_fn=<CloneBackward0>") != std::string::npos);
+    CHECK(printed(transpose(a))
+          == "tensor([[1., 3.],\n        [2., 4.]], grad_fn=<PermuteBackward0>)");
+    CHECK(to_string(matmul(a, transpose(a))) == "matmul(A, transpose(A))");
+    CHECK(to_latex(matmul(a, x)) == "\\operatorname{matmul}\\left(A, x\\right)");
+}
+
+TEST_CASE("law: view") {
+    using xt::placeholders::_;
+    law::unary("view(x, xt::all(), 0)", [](auto const& x) { return view(x, xt::all(), 0); },
+               law::domain{}, {{2, 3}, {1, 1}});
+    law::unary("view(x, -1)", [](auto const& x) { return view(x * x, -1); }, law::domain{},
+               {{2, 3}, {3}});
+    law::unary(
+        "view(x, xt::range(1, _)) - view(x, xt::range(_, -1))",
+        [](auto const& x) { return view(x, xt::range(1, _)) - pow<2>(view(x, xt::range(_, -1))); },
+        law::domain{}, {{7}, {2, 3}});
+    law::unary("view(x, xt::range(_, _, 2), xt::newaxis(), xt::ellipsis())",
+               [](auto const& x) {
+                   return sin(view(x, xt::range(_, _, 2), xt::newaxis(), xt::ellipsis()));
+               },
+               law::domain{}, {{5, 2}, {3, 1, 2}});
+    law::unary("view(x, xt::range(-1, _, -2))",
+               [](auto const& x) { return view(x, xt::range(-1, _, -2)); }, law::domain{},
+               {{7}, {4, 2}});
+}
+
+TEST_CASE("view: errors name the slice as written, and torch names its backward") {
+    using xt::placeholders::_;
+    auto a = var<"A">(xt::xarray<double>{{1., 2., 3.}, {4., 5., 6.}});
+    CHECK(error_of([&] { (void)view(a, 2); })
+          == "xtad::view: index 2 of [2] is out of range for axis 0 of size 2");
+    CHECK(error_of([&] { (void)view(a, xt::all(), -4); })
+          == "xtad::view: index -4 of [:, -4] is out of range for axis 1 of size 3");
+    CHECK(error_of([&] { (void)view(a, 0, 0, 0); })
+          == "xtad::view: [0, 0, 0] has more indices than a tensor of shape (2, 3) has axes");
+    CHECK(printed(view(a, xt::all(), 0)) == "tensor([1., 4.], grad_fn=<SelectBackward0>)");
+    CHECK(printed(view(a, 1, xt::all())) == "tensor([4., 5., 6.], grad_fn=<SliceBackward0>)");
+    CHECK(printed(view(a, xt::range(1, _))) == "tensor([[4., 5., 6.]], grad_fn=<SliceBackward0>)");
+    CHECK(printed(view(a, 0, xt::newaxis()))
+          == "tensor([[1., 2., 3.]], grad_fn=<UnsqueezeBackward0>)");
+    CHECK(printed(view(a, -1)) == "tensor([4., 5., 6.], grad_fn=<SelectBackward0>)");
+    // The leaf changes shape after the view was built: the view says so.
+    auto x = var<"x">(xt::xarray<double>{1., 2., 3.});
+    auto const v = view(x, xt::range(1, _));
+    x.value() = xt::xarray<double>{1., 2.};
+    CHECK(error_of([&] { (void)eval(v); })
+          == "xtad::view: the view [1:] was made for a tensor of shape (3,), which now has shape "
+             "(2,)");
+}
