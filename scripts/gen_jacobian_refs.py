@@ -163,11 +163,14 @@ case("logistic", "a logistic-regression loss: mean(log(1 + exp(-y * (X w + b))))
      "torch.mean(torch.log1p(torch.exp(-y * (torch.matmul(X, w) + 0.25))))",
      [("w", ((4,), -1, 1))], [("X", ((6, 4), -2, 2)), ("y", [1., -1., 1., 1., -1., -1.])])
 
-# Slices (xtad/ops/slice.hpp): integers (negative from the end), ranges with steps and open
-# ends, new axes.
+# Slices and masks (xtad/ops/slice.hpp): integers (negative from the end), ranges with steps and
+# open ends, new axes; selection by a mask.
 case("slices", "slices: A[:, 0] * A[1, :3], steps, negative ends and a new axis",
      "A[:, 0] * A[1, :3] + torch.sum(torch.sin(A[::2, None, 1:-1]) * A[-1, None, 1:3])",
      [("A", ((3, 4), -1, 1))])
+case("masks", "selection by a mask: A[A > 0] and A[abs(A) < 0.5]",
+     "torch.sin(A[A > 0]) * A[A > 0] + torch.sum(A[torch.abs(A) < 0.5] ** 2)",
+     [("A", ((3, 3), -1, 1))])
 case("notebook_slices", "the notebook's sum(A[:, 0] * A[1, :]) + sum(A * A.T)",
      "torch.sum(A[:, 0] * A[1, :]) + torch.sum(A * A.T)",
      [("A", ((3, 3), -1, 1))])

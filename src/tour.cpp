@@ -47,6 +47,9 @@ void cell(int number) {
     ++cells_shown;
 }
 
+template <class... T>
+std::string tuple_repr(const std::tuple<T...>& tensors);
+
 void tensors() {
     heading("# Tensors");
 
@@ -100,6 +103,19 @@ void tensors() {
     cell(162);
     // [cell 162]
     std::cout << xtad::repr(A * xt::transpose(A)) << '\n';
+    // [end]
+
+    heading("## differentiate through them (not in the notebook)");
+    markdown("The same selections on an xtad leaf are differentiable: the gradient of\n"
+             "sum(A[A > 3]) + sum(A[:, 0] * A[1, :]) + sum(A * A.T) with respect to A, printed\n"
+             "as torch.autograd.grad returns it.");
+    cell(163);
+    // [cell 163]
+    auto a = xtad::var<"A">(A);
+    auto f = xtad::sum(xtad::filter(a, a > 3.))
+             + xtad::sum(xtad::view(a, xt::all(), 0) * xtad::view(a, 1, xt::all()))
+             + xtad::sum(a * xtad::transpose(a));
+    std::cout << tuple_repr(xtad::grad(f, xtad::wrt(a))) << '\n';
     // [end]
 }
 

@@ -238,7 +238,12 @@ void slices() {
     auto x = xtad::var<"x">(xt::xarray<double>{0.5, -1., 2., 1.5});
     auto inner = xtad::view(x, xt::range(1, _)) - xtad::pow<2>(xtad::view(x, xt::range(_, -1)));
     std::cout << inner << '\n'; // tensor([-1.2500,  1.0000, -2.5000], grad_fn=<SubBackward0>)
+
+    // A mask: A[A > 2], the elements where it is true, as a vector.
+    auto above = xtad::filter(A, A > 2.);
+    std::cout << above << '\n'; // tensor([3., 4.], grad_fn=<IndexBackward0>)
     // [slices]
+    expect_text(printed(above), "tensor([3., 4.], grad_fn=<IndexBackward0>)");
     expect_text(printed(column), "tensor([1., 3.], grad_fn=<SelectBackward0>)");
     expect_text(printed(row), "tensor([3., 4.], grad_fn=<SliceBackward0>)");
     expect_text(xtad::repr(dA), "tensor([[3., 0.],\n        [5., 3.]])");

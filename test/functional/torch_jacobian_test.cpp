@@ -297,6 +297,12 @@ std::vector<function> const& functions() {
                              + sum(sin(view(a, xt::range(_, _, 2), xt::newaxis(), xt::range(1, -1)))
                                    * view(a, -1, xt::newaxis(), xt::range(1, 3)));
                   }),
+        // torch.sin(A[A > 0]) * A[A > 0] + torch.sum(A[torch.abs(A) < 0.5] ** 2)
+        one_input("masks",
+                  [](consts const&, auto const& a) {
+                      return sin(filter(a, a > 0.)) * filter(a, a > 0.)
+                             + sum(pow<2>(filter(a, abs(a) < 0.5)));
+                  }),
         // torch.sum(A[:, 0] * A[1, :]) + torch.sum(A * A.T)
         one_input("notebook_slices",
                   [](consts const&, auto const& a) {

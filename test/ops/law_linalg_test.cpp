@@ -195,3 +195,36 @@ TEST_CASE("view: errors name the slice as written, and torch names its backward"
           == "xtad::view: the view [1:] was made for a tensor of shape (3,), which now has shape "
              "(2,)");
 }
+
+TEST_CASE("law: filter") {
+    law::unary("filter(x * x, x > 0)", [](auto const& x) { return filter(x * x, x > 0.); },
+               law::domain{}, {{7}, {2, 3}});
+    law::unary("sin(filter(x, abs(x) < 1)) * 2",
+               [](auto const& x) { return sin(filter(x, abs(x) < 1.)) * 2.; }, law::domain{},
+               {{7}, {3, 1, 2}});
+}
+
+TEST_CASE("filter: its mask is counted when it is built, and checked at each evaluation") {
+    auto a = var<"A">(xt::xarray<double>{{1., 2.}, {3., 4.}});
+    auto const f = filter(a, a > 2.);
+    CHECK(printed(f) == "tensor([3., 4.], grad_fn=<IndexBackward0>)");
+    CHECK(to_string(f) == "filter(A, A > 2)");
+    // A mask of a constant tensor: the gradient reaches the selected elements only.
+    xt::xarray<bool> const keep = {{true, false}, {false, true}};
+    auto [g] = grad(sum(xtad::filter(a * a, keep)), wrt(a)); // qualified: keep brings in xt::filter
+    CHECK(g == xt::xarray<double>{{2., 0.}, {0., 8.}});
+    CHECK(error_of([&] {
+              (void)xtad::filter(a, xt::xarray<bool>{true, false});
+          })
+          == "xtad::filter: the mask has shape (2,) but the tensor has shape (2, 2)");
+    // The leaf changes so that the mask selects three elements, not two.
+    a.value() = xt::xarray<double>{{1., 5.}, {3., 4.}};
+    CHECK(error_of([&] { (void)eval(f); })
+          == "xtad::filter: the mask selects 3 elements now, but 2 when the expression was "
+             "built; build it again");
+    // Two elements still, but others: the value and the gradient follow the mask's new value.
+    a.value() = xt::xarray<double>{{5., 1.}, {3., 0.}};
+    CHECK(eval(f) == xt::xarray<double>{5., 3.});
+    auto [h] = grad(sum(f * f), wrt(a));
+    CHECK(h == xt::xarray<double>{{10., 0.}, {6., 0.}});
+}

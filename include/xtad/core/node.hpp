@@ -457,7 +457,9 @@ struct concat_node {
 ///     value, and `a...`) and of one direction's tangents (`da...`): forward mode splits a tensor
 ///     of dual numbers into these, so that the value rule never sees a dual number.
 /// Optionally, `grad_fn_name()` names torch's backward function at run time, for an op that
-/// torch names by how it was called (matmul: MmBackward0, MvBackward0, DotBackward0, ...).
+/// torch names by how it was called (matmul: MmBackward0, MvBackward0, DotBackward0, ...); and
+/// `support(k, a...)`, a mask of the elements of operand k that the op reads (a view's, a
+/// filter's), outside which the operand's adjoint is kept an exact zero.
 template <fixed_string Name, fixed_string GradFn>
 struct tensor_op {
     static constexpr std::string_view name = Name.view();

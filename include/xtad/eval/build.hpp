@@ -4,6 +4,7 @@
 
 #include "xtad/core/anomaly.hpp"
 #include "xtad/core/node.hpp"
+#include "xtad/ops/slice.hpp"
 
 #include <algorithm>
 #include <array>
@@ -1147,5 +1148,30 @@ void eval_into(C& out, E const& e) {
 #if XTAD_DETECT_ANOMALY
 } // inline namespace anomaly_checked
 #endif
+
+/// The elements of `e` where `mask` is true, as a vector in row-major order (torch's e[mask],
+/// the notebook's A[A > 3]). The mask is an xtad mask (a comparison of expressions, `&`, `|`)
+/// or a boolean tensor of e's shape; it has no gradient. The result's size is the number of
+/// elements the mask selects when filter is called: an evaluation where it selects another
+/// number throws xtad::error (build the expression again). It evaluates the mask, so it lives
+/// with the evaluator (ops/slice.hpp has the op).
+template <Expression E, class M>
+requires Operand<M>
+auto filter(E&& e, M&& mask) {
+    auto a = detail::as_node(std::forward<E>(e));
+    auto m = detail::as_node(std::forward<M>(mask));
+    static_assert(std::is_same_v<typename decltype(m)::value_type, bool>,
+                  "xtad::filter: the mask must be a comparison or a boolean tensor");
+    shape_t const sm = m.shape();
+    if (a.shape() != sm) {
+        throw error("xtad::filter: the mask has shape " + detail::shape_str(sm)
+                    + " but the tensor has shape " + detail::shape_str(a.shape()));
+    }
+    // The mask's value now: how many elements the result has.
+    xt::xarray<bool> const selected = eval(m);
+    filter_op op;
+    op.count = static_cast<std::size_t>(std::count(selected.begin(), selected.end(), true));
+    return detail::make_tensor(std::move(op), std::move(a), std::move(m));
+}
 
 } // namespace xtad

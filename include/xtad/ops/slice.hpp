@@ -1,5 +1,6 @@
-// Defines xtad::view: slices of any expression (torch's A[:, 0], x[1:], A[None], x[::2]) as a
-// tensor op, whose adjoint scatters back into the viewed region.
+// Defines xtad::view, slices of any expression (torch's A[:, 0], x[1:], A[None], x[::2]), and
+// the op of selection by a mask (torch's A[A > 3]; xtad::filter, which evaluates the mask, is in
+// eval/build.hpp): tensor ops whose adjoints scatter back into the elements they read.
 #pragma once
 #include "xtad/core/cxx20.hpp"
 
@@ -86,7 +87,8 @@ struct view_op : tensor_op<"view", "SliceBackward0"> {
     /// The elements of the operand the view reads: the adjoint pass keeps the operand's adjoint
     /// an exact zero elsewhere (an element the view does not read has the gradient 0, also where
     /// the derivatives below it are infinite or NaN).
-    xt::xarray<bool> support(std::size_t) const {
+    template <class A>
+    xt::xarray<bool> support(std::size_t, A const&) const {
         xt::xarray<bool> read = xt::zeros<bool>(spec->full);
         spec->for_each([&](std::size_t, std::size_t j) { read.flat(j) = true; });
         return read;
@@ -135,6 +137,10 @@ template <class S>
 constexpr bool is_slice_arg =
     std::is_integral_v<
         S> || is_range_adaptor<S> || std::is_same_v<S, xt::xall_tag> || std::is_same_v<S, xt::xnewaxis_tag> || std::is_same_v<S, xt::xellipsis_tag>;
+
+template <class S>
+constexpr bool takes_no_axis =
+    std::is_same_v<S, xt::xnewaxis_tag> || std::is_same_v<S, xt::xellipsis_tag>;
 
 template <class S>
 std::string slice_text(S const& s) {
@@ -217,18 +223,11 @@ void add_slice(view_spec& v, S const& s, std::size_t& d, std::size_t skip) {
 
 } // namespace detail
 
-/// `e` sliced as numpy and torch slice, with xtensor's slice arguments: integers (negative from
-/// the end; the axis is dropped), `xt::all()`, `xt::range(start, stop[, step])` with
-/// `xt::placeholders::_` for an end left open (negative from the end), `xt::newaxis()` and
-/// `xt::ellipsis()`; axes not named are kept whole. `view(A, xt::all(), 0)` is A[:, 0],
-/// `view(x, xt::range(1, _))` is x[1:]. The view is gathered once per evaluation; its adjoint
-/// scatters back into the region it reads.
-template <Expression E, class... S>
-auto view(E&& e, S&&... s) { // forwarding references, as xt::view's: this one is chosen for xtad
-    static_assert((detail::is_slice_arg<std::remove_cvref_t<S>> && ...),
-                  "xtad::view: each slice must be an integer, xt::all(), xt::range(...), "
-                  "xt::newaxis() or xt::ellipsis()");
-    auto node = detail::as_node(std::forward<E>(e));
+namespace detail {
+
+/// The view of `node` (view() below).
+template <class N, class... S>
+auto make_view(N node, S const&... s) {
     auto spec = std::make_shared<view_spec>();
     spec->full = node.shape();
     spec->torch_name = "SliceBackward0";
@@ -236,16 +235,10 @@ auto view(E&& e, S&&... s) { // forwarding references, as xt::view's: this one i
     std::size_t k = 0;
     ((spec->written += (k++ ? ", " : "") + detail::slice_text(s)), ...);
     spec->written += "]";
-    constexpr std::size_t ellipses =
-        (std::size_t(std::is_same_v<std::remove_cvref_t<S>, xt::xellipsis_tag>) + ... + 0);
+    constexpr std::size_t ellipses = (std::size_t(std::is_same_v<S, xt::xellipsis_tag>) + ... + 0);
     static_assert(ellipses <= 1, "xtad::view: at most one xt::ellipsis()");
-    constexpr std::size_t used =
-        ((std::is_same_v<
-                  std::remove_cvref_t<S>,
-                  xt::xnewaxis_tag> || std::is_same_v<std::remove_cvref_t<S>, xt::xellipsis_tag>
-              ? 0
-              : 1)
-         + ... + 0);
+    // the slices that take an axis of the tensor (not a new axis, not the ellipsis)
+    constexpr std::size_t used = (std::size_t(!takes_no_axis<S>) + ... + 0);
     std::size_t const rank = spec->full.size();
     if (used > rank) {
         throw error("xtad::view: " + spec->written + " has more indices than a tensor of shape "
@@ -259,6 +252,110 @@ auto view(E&& e, S&&... s) { // forwarding references, as xt::view's: this one i
     }
     spec->torch_name = named;
     return detail::make_tensor(view_op{{}, std::move(spec)}, std::move(node));
+}
+
+} // namespace detail
+
+/// `e` sliced as numpy and torch slice, with xtensor's slice arguments: integers (negative from
+/// the end; the axis is dropped), `xt::all()`, `xt::range(start, stop[, step])` with
+/// `xt::placeholders::_` for an end left open (negative from the end), `xt::newaxis()` and
+/// `xt::ellipsis()`; axes not named are kept whole. `view(A, xt::all(), 0)` is A[:, 0],
+/// `view(x, xt::range(1, _))` is x[1:]. The view is gathered once per evaluation; its adjoint
+/// scatters back into the region it reads.
+template <Expression E, class... S>
+auto view(E&& e, S&&... s) { // forwarding references, as xt::view's: this one is chosen for xtad
+    if constexpr (!(detail::is_slice_arg<std::remove_cvref_t<S>> && ...)) {
+        static_assert(detail::always_false<E>,
+                      "xtad::view: each slice must be an integer, xt::all(), xt::range(...), "
+                      "xt::newaxis() or xt::ellipsis()");
+        return detail::as_node(std::forward<E>(e)); // no error follows from the result
+    } else {
+        return detail::make_view(detail::as_node(std::forward<E>(e)), s...);
+    }
+}
+
+/// The elements of `a` where the mask `m` is true, in row-major order (torch's a[m]). The
+/// number of them is the result's size: counted when the node is built, and checked again at
+/// each evaluation (a leaf whose new value changes it needs a new expression).
+struct filter_op : tensor_op<"filter", "IndexBackward0"> {
+    std::size_t count = 0;
+
+    shape_t shape(shape_t const& a, shape_t const& m) const {
+        if (a != m) {
+            throw error("xtad::filter: the mask has shape " + detail::shape_str(m)
+                        + " but the tensor has shape " + detail::shape_str(a));
+        }
+        return {count};
+    }
+    template <class T>
+    xt::xarray<T> value(xt::xarray<T> const& a, xt::xarray<T> const& m) const {
+        xt::xarray<T> out(shape_t{count});
+        std::size_t k = 0;
+        for (std::size_t j = 0; j < m.size(); ++j) {
+            if (m.flat(j) != T(0)) {
+                if (k < count) {
+                    out.flat(k) = a.flat(j);
+                }
+                ++k;
+            }
+        }
+        if (k != count) {
+            throw error("xtad::filter: the mask selects " + std::to_string(k)
+                        + " elements now, but " + std::to_string(count)
+                        + " when the expression was built; build it again");
+        }
+        return out;
+    }
+    template <class G, class Y, class A, class M>
+    auto vjp(G const& g, Y const&, A const&, M const& m) const;
+    template <class T>
+    xt::xarray<T> jvp(xt::xarray<T> const&, xt::xarray<T> const&, xt::xarray<T> const& m,
+                      xt::xarray<T> const& da, xt::xarray<T> const&) const {
+        return value(da, m);
+    }
+    /// The elements the mask selects (the mask itself, evaluated with the adjoint): the
+    /// operand's adjoint is an exact zero elsewhere, as a view's.
+    template <class A, class M>
+    M support(std::size_t, A const&, M const& m) const {
+        return m;
+    }
+};
+
+/// The adjoint of filter: `g`, one value per selected element, put back where the mask `m` is
+/// true, in zeros of the mask's shape.
+struct unfilter_op : tensor_op<"unfilter", "IndexPutBackward0"> {
+    shape_t shape(shape_t const&, shape_t const& m) const { return m; }
+    template <class T>
+    xt::xarray<T> value(xt::xarray<T> const& g, xt::xarray<T> const& m) const {
+        xt::xarray<T> out = xt::zeros<T>(m.shape());
+        std::size_t k = 0;
+        for (std::size_t j = 0; j < m.size(); ++j) {
+            if (m.flat(j) != T(0)) {
+                if (k >= g.size()) {
+                    throw error("xtad::filter: the mask selects more elements than when the "
+                                "expression was built; build it again");
+                }
+                out.flat(j) = g.flat(k++);
+            }
+        }
+        return out;
+    }
+    template <class G, class Y, class A, class M>
+    auto vjp(G const& g, Y const&, A const& a, M const& m) const {
+        filter_op f;
+        f.count = a.shape()[0];
+        return std::tuple{detail::make_tensor(f, g, m), zero_t{}};
+    }
+    template <class T>
+    xt::xarray<T> jvp(xt::xarray<T> const&, xt::xarray<T> const&, xt::xarray<T> const& m,
+                      xt::xarray<T> const& dg, xt::xarray<T> const&) const {
+        return value(dg, m);
+    }
+};
+
+template <class G, class Y, class A, class M>
+auto filter_op::vjp(G const& g, Y const&, A const&, M const& m) const {
+    return std::tuple{detail::make_tensor(unfilter_op{}, g, m), zero_t{}};
 }
 
 } // namespace xtad

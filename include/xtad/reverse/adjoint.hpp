@@ -202,6 +202,14 @@ auto tensor_vjp_of(tensor_node<Op, Es...> const& e, G const& g) {
     return all;
 }
 
+/// Whether a tensor op says which elements of its operands it reads (`support`).
+template <class E>
+constexpr bool has_support = false;
+template <class Op, class... Es>
+constexpr bool has_support<tensor_node<Op, Es...>> = requires(Op const& op, Es const&... a) {
+    op.support(std::size_t{}, a...);
+};
+
 template <class Op, class G, class Y, class... A>
 constexpr bool has_vjp_rule = requires(Op const& op, G const& g, Y const& y, A const&... a) {
     op.vjp(g, y, a...);
@@ -345,11 +353,12 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
 #endif
                     shape_t const logical =
                         tensor_adjoint_shape<typename E::op_type>(part.shape(), a.shape(), K);
-                    if constexpr (requires { e.op.support(std::size_t{}); }) {
-                        // An op that reads only part of an operand (a view): below it, the
-                        // adjoint is an exact zero elsewhere, whatever the partials there (an
+                    if constexpr (has_support<E>) {
+                        // An op that reads only part of an operand (a view, a filter): below it,
+                        // the adjoint is an exact zero elsewhere, whatever the partials there (an
                         // infinite one included), as below the untaken branch of where.
-                        auto const cond = as_node(e.op.support(K));
+                        auto const cond = as_node(std::apply(
+                            [&](auto const&... o) { return e.op.support(K, o...); }, e.operands));
                         using C = std::remove_cvref_t<decltype(cond)>;
                         return boundary_part<N, V>(a, part, logical, s.leaf,
                                                    branch_mask<C, true, no_mask>{cond, {}});
