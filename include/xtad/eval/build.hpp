@@ -1162,12 +1162,7 @@ auto filter(E&& e, M&& mask) {
     auto m = detail::as_node(std::forward<M>(mask));
     static_assert(std::is_same_v<typename decltype(m)::value_type, bool>,
                   "xtad::filter: the mask must be a comparison or a boolean tensor");
-    shape_t const sm = m.shape();
-    if (a.shape() != sm) {
-        throw error("xtad::filter: the mask has shape " + detail::shape_str(sm)
-                    + " but the tensor has shape " + detail::shape_str(a.shape()));
-    }
-    // The mask's value now: how many elements the result has.
+    // The mask's value now: how many elements the result has (make_tensor checks the shapes).
     xt::xarray<bool> const selected = eval(m);
     filter_op op;
     op.count = static_cast<std::size_t>(std::count(selected.begin(), selected.end(), true));

@@ -292,27 +292,33 @@ requires(Expression<A> || Expression<B>) && Operand<A>&& Operand<B> auto matmul(
     return detail::make_tensor(op, std::move(na), std::move(nb));
 }
 
+namespace detail {
+
+/// `x` and `y` as nodes, both vectors, or an xtad::error naming `op` and their shapes.
+template <class A, class B>
+auto two_vectors(char const* op, A&& x, B&& y) {
+    auto na = as_node(std::forward<A>(x));
+    auto nb = as_node(std::forward<B>(y));
+    if (na.shape().size() != 1 || nb.shape().size() != 1) {
+        throw error(std::string("xtad::") + op + ": needs two vectors, not "
+                    + matmul_shapes(na.shape(), nb.shape()));
+    }
+    return std::pair{std::move(na), std::move(nb)};
+}
+
+} // namespace detail
+
 /// The dot product of two vectors (torch.dot).
 template <class A, class B>
 requires(Expression<A> || Expression<B>) && Operand<A>&& Operand<B> auto dot(A&& x, B&& y) {
-    auto na = detail::as_node(std::forward<A>(x));
-    auto nb = detail::as_node(std::forward<B>(y));
-    if (na.shape().size() != 1 || nb.shape().size() != 1) {
-        throw error("xtad::dot: needs two vectors, not "
-                    + detail::matmul_shapes(na.shape(), nb.shape()));
-    }
+    auto [na, nb] = detail::two_vectors("dot", std::forward<A>(x), std::forward<B>(y));
     return matmul(std::move(na), std::move(nb));
 }
 
 /// The outer product of two vectors (torch.outer): x as a column times y as a row, elementwise.
 template <class A, class B>
 requires(Expression<A> || Expression<B>) && Operand<A>&& Operand<B> auto outer(A&& x, B&& y) {
-    auto na = detail::as_node(std::forward<A>(x));
-    auto nb = detail::as_node(std::forward<B>(y));
-    if (na.shape().size() != 1 || nb.shape().size() != 1) {
-        throw error("xtad::outer: needs two vectors, not "
-                    + detail::matmul_shapes(na.shape(), nb.shape()));
-    }
+    auto [na, nb] = detail::two_vectors("outer", std::forward<A>(x), std::forward<B>(y));
     return reshape(std::move(na), {-1, 1}) * std::move(nb);
 }
 

@@ -159,8 +159,6 @@ auto boundary_part(A const& a, G const& seed, shape_t const& logical, shape_t co
     }
 }
 
-/// The adjoints of a tensor op's operands, from the op's vjp rule given `g`, the adjoint of the
-/// node `e`: a tuple with an expression (or zero_t) per operand.
 /// The shape on which the adjoint `got` that a tensor op's vjp rule gave its operand k, of shape
 /// `own`, lives below the op: `own` where `got` broadcasts to it, `got` where it is `own`
 /// broadcast (a batched product's adjoint, on the batch shape of the result), summed down to
@@ -186,6 +184,8 @@ shape_t tensor_adjoint_shape(shape_t const& got, shape_t const& own, std::size_t
                 + ", which does not broadcast with its shape " + shape_str(own));
 }
 
+/// The adjoints of a tensor op's operands, from the op's vjp rule given `g`, the adjoint of the
+/// node `e`: a tuple with an expression (or zero_t) per operand.
 template <class Op, class... Es, class G>
 auto tensor_vjp_of(tensor_node<Op, Es...> const& e, G const& g) {
     auto rule = std::apply([&](auto const&... a) { return e.op.vjp(g, e, a...); }, e.operands);
