@@ -6,12 +6,15 @@ pow with a number or an expression as exponent or base, square, sqrt, cbrt, exp,
 log1p, log2, log10, the trigonometric and hyperbolic functions and their inverses, atan2, abs,
 sign, sigmoid, erf, maximum, minimum, clamp, where with < <= > >=, sum/mean/prod/norm over all
 elements and over axes, element access x(i, j) and index(e, i, j), reshape, flatten, stack,
-concatenate) of one to three inputs x0, x1, x2 of shapes (), (3,), (2, 3), (1, 3), (2, 1),
-broadcast against each other, checked at several random points. At each point PyTorch computes in
-float64 the value, the gradient weighted by a seed (ones or random: torch.autograd.grad with
-grad_outputs), the Jacobian wrt every input (torch.autograd.functional.jacobian) and the Hessian
-of sum(tree) wrt x0 (torch.autograd.functional.hessian); the script writes doctest files in which
-xtad computes the same (CHECKS below says which checks each tree gets). The points of one tree
+concatenate, and the tensor ops: matmul of matrices, vectors and batches as torch.matmul, dot,
+outer, transpose with all axes reversed or permuted as given, view with integer, xt::all(),
+xt::range and xt::newaxis() slices) of one to three inputs x0, x1, x2 of shapes (), (3,), (2, 3),
+(1, 3), (2, 1), broadcast against each other, checked at several random points. At each point
+PyTorch computes in float64 the value, the gradient weighted by a seed (ones or random:
+torch.autograd.grad with grad_outputs), the Jacobian wrt every input
+(torch.autograd.functional.jacobian) and the Hessian of sum(tree) wrt x0
+(torch.autograd.functional.hessian); the script writes doctest files in which xtad computes the
+same (CHECKS below says which checks each tree gets). The points of one tree
 share one compiled tree type: compiling a tree costs seconds, evaluating it at another point
 nothing.
 
@@ -123,7 +126,9 @@ BIN = {"+": torch.add, "-": torch.sub, "*": torch.mul, "/": torch.div}
 class Node:
     """op: 'leaf' (k), 'const' (value, is_int), 'un' (f), 'ipow' (n), 'bin' (sym), 'pow',
     'atan2', 'maximum', 'minimum', 'clamp' (lo, hi), 'cmp' (sym), 'where', 'red' (f, axes),
-    'index' (idx), 'reshape' (to, flat), 'stack', 'concat' (axis)."""
+    'index' (idx), 'reshape' (to, flat), 'stack', 'concat' (axis), 'matmul' (f: matmul or dot),
+    'outer', 'permute' (axes: None for transpose(e), reversed), 'view' (slices: ('int', i),
+    ('all',), ('range', start, stop, step) with None for an end or step left out, ('new',))."""
 
     def __init__(self, op, kids=(), **p):
         self.op, self.kids, self.p = op, list(kids), p
@@ -178,7 +183,62 @@ def shape_of(n):
         s = list(k[0])
         s[p["axis"]] = sum(c[p["axis"]] for c in k)
         return tuple(s)
+    if op == "matmul":  # torch.matmul's: a vector operand's axis is dropped; batches broadcast
+        a, b = k
+        if len(a) == 1 and len(b) == 1:
+            return ()
+        if len(a) == 1:
+            return b[:-2] + b[-1:]
+        if len(b) == 1:
+            return a[:-1]
+        s = bcast(a[:-2], b[:-2])
+        if s is None:
+            raise Retry
+        return s + (a[-2], b[-1])
+    if op == "outer":
+        return (k[0][0], k[1][0])
+    if op == "permute":
+        return tuple(k[0][a % len(k[0])] for a in perm_of(n))
+    if op == "view":
+        return view_shape(k[0], p["slices"])
     raise AssertionError(op)
+
+
+def perm_of(n):
+    """The axes of a 'permute' node, reversed where transpose(e) has none."""
+    r = len(n.kids[0].shape)
+    return list(range(r - 1, -1, -1)) if n.p["axes"] is None else n.p["axes"]
+
+
+def view_shape(t, slices):
+    """The shape of a tensor of shape t sliced by `slices` (the axes not named kept whole)."""
+    out, d = [], 0
+    for sl in slices:
+        if sl[0] == "new":
+            out.append(1)
+            continue
+        n, d = t[d], d + 1
+        if sl[0] == "all":
+            out.append(n)
+        elif sl[0] == "range":
+            out.append(len(range(n)[slice(*sl[1:])]))
+    return tuple(out) + tuple(t[d:])
+
+
+def torch_slices(slices):
+    return tuple(sl[1] if sl[0] == "int" else None if sl[0] == "new" else
+                 slice(None) if sl[0] == "all" else slice(*sl[1:]) for sl in slices)
+
+
+def cpp_slice(sl):
+    if sl[0] == "int":
+        return str(sl[1])
+    if sl[0] == "all":
+        return "xt::all()"
+    if sl[0] == "new":
+        return "xt::newaxis()"
+    ends = ["_" if v is None else str(v) for v in sl[1:3]]
+    return "xt::range(%s)" % ", ".join(ends + ([] if sl[3] is None else [str(sl[3])]))
 
 
 def fmt_num(v, is_int=False):
@@ -228,6 +288,16 @@ def cpp_of(n, kid):
         return "stack(%s)" % ", ".join(kid)
     if op == "concat":
         return "concatenate(%d, %s)" % (p["axis"], ", ".join(kid))
+    if op == "matmul":
+        return "xtad::%s(%s, %s)" % (p["f"], kid[0], kid[1])
+    if op == "outer":
+        return "xtad::outer(%s, %s)" % (kid[0], kid[1])
+    if op == "permute":
+        if p["axes"] is None:
+            return "xtad::transpose(%s)" % kid[0]
+        return "xtad::transpose(%s, {%s})" % (kid[0], ", ".join(map(str, p["axes"])))
+    if op == "view":
+        return "xtad::view(%s, %s)" % (kid[0], ", ".join(map(cpp_slice, p["slices"])))
     raise AssertionError(op)
 
 
@@ -362,6 +432,14 @@ def ev(n, xs, st=None):
         r = torch.stack(k)
     elif op == "concat":
         r = torch.cat(k, dim=p["axis"])
+    elif op == "matmul":
+        r = torch.matmul(k[0], k[1]) if p["f"] == "matmul" else torch.dot(k[0], k[1])
+    elif op == "outer":
+        r = torch.outer(k[0], k[1])
+    elif op == "permute":
+        r = k[0].permute(*[a % k[0].dim() for a in perm_of(n)])
+    elif op == "view":
+        r = k[0][torch_slices(p["slices"])]
     else:
         raise AssertionError(op)
     if st is not None and torch.is_tensor(r) and r.numel():
@@ -427,6 +505,14 @@ class Drawer:
             cats.append(("stack", 4 if d > 0 else 10))
         if s and max(s) >= 2:
             cats.append(("concat", 8 if d > 0 else 10))
+        # The tensor ops are drawn seldom: a tree with one costs about twice the compile time of
+        # another, and each is featured anyway (FEATURES).
+        if len(s) <= 3 and size(s) <= 6:
+            cats.append(("product", 2 if d > 0 else 4))
+        if len(s) >= 2 or (s and r.random() < 0.2):
+            cats.append(("transpose", 1 if d > 0 else 3))
+        if len(s) <= 3 and size(s) <= 12:
+            cats.append(("view", 2 if d > 0 else 4))
         cat = r.choices([c for c, _ in cats], [w for _, w in cats])[0]
         return getattr(self, "make_" + cat)(s, d - 1)
 
@@ -562,6 +648,135 @@ class Drawer:
         kids = [self.produce(s[:axis] + (m,) + s[axis + 1:], d) for m in parts]
         return Node("concat", kids, axis=axis)
 
+    # -- products: matmul of matrices, vectors (as torch.matmul reads them) and batches, dot and
+    # outer; the inner size k preferably one that makes an operand an input's shape
+    def make_product(self, s, d):
+        r = self.rng
+        if s == ():
+            forms = [lambda k: ((k,), (k,))]
+        elif len(s) == 1:
+            n = s[0]
+            forms = [lambda k: ((n, k), (k,)), lambda k: ((k,), (k, n))]
+        elif len(s) == 2:
+            m, n = s
+            if r.random() < 0.25:
+                return Node("outer", [self.produce((m,), d), self.produce((n,), d)])
+            forms = [lambda k: ((m, k), (k, n))]
+        else:
+            b, m, n = s
+            forms = [lambda k: ((b, m, k), (b, k, n)), lambda k: ((b, m, k), (k, n)),
+                     lambda k: ((m, k), (b, k, n)), lambda k: ((1, m, k), (b, k, n))]
+        form = r.choice(forms)
+        ks = [k for k in (1, 2, 3) if any(t in self.shapes for t in form(k))]
+        k = r.choice(ks) if ks and r.random() < 0.7 else r.choice([1, 2, 2, 3, 3])
+        sa, sb = form(k)
+        f = "dot" if s == () and r.random() < 0.5 else "matmul"
+        return Node("matmul", [self.produce(sa, d), self.produce(sb, d)], f=f)
+
+    # -- transpose: all axes reversed, or permuted (negative axes too)
+    def make_transpose(self, s, d):
+        r = self.rng
+        n = len(s)
+        perms = []
+        for _ in range(6):
+            perm = list(range(n))
+            r.shuffle(perm)
+            perms.append(perm)
+        perms.append(list(range(n - 1, -1, -1)))
+
+        def kid(perm):
+            t = [0] * n
+            for i, a in enumerate(perm):
+                t[a] = s[i]
+            return tuple(t)
+        inputs = [q for q in perms if kid(q) in self.shapes]
+        perm = r.choice(inputs) if inputs and r.random() < 0.7 else r.choice(perms)
+        if perm == list(range(n - 1, -1, -1)) and r.random() < 0.6:
+            axes = None
+        else:
+            axes = [a - n if r.random() < 0.3 else a for a in perm]
+        return Node("permute", [self.produce(kid(perm), d)], axes=axes)
+
+    # -- view: a kid shape sliced to s, an input's shape where random slices of it give s
+    def make_view(self, s, d):
+        r = self.rng
+        cands = [t for t in dict.fromkeys(self.shapes) if t]
+        r.shuffle(cands)
+        if r.random() < 0.3:
+            cands = []
+        for t in cands:
+            for _ in range(12):
+                sl = self.slices_of(t)
+                if view_shape(t, sl) == s:
+                    return Node("view", [self.produce(t, d)], slices=sl)
+        t, sl = self.slices_to(s)
+        return Node("view", [self.produce(t, d)], slices=sl)
+
+    def range_of(self, n, count=None):
+        """A ('range', start, stop, step) over an axis of size n reading `count` elements (any
+        number but 0 where None); ends written from the front, from the back or left open."""
+        r = self.rng
+        while True:
+            step = r.choice([1, 1, 1, 2])
+            start = r.randrange(n)
+            stop = r.randrange(start + 1, n + 1)
+            if count is not None:
+                if (count - 1) * step + 1 > n:
+                    continue
+                start = r.randrange(n - (count - 1) * step)
+                stop = r.randrange(start + (count - 1) * step + 1, min(n, start + count * step) + 1)
+            a = r.choice([None, 0, -n]) if start == 0 else r.choice([start, start - n])
+            b = r.choice([None, n]) if stop == n else r.choice([stop, stop - n])
+            sl = ("range", a, b, step if step > 1 or r.random() < 0.2 else None)
+            if sl[1:] != (None, None, None):
+                assert count is None or len(range(n)[slice(*sl[1:])]) == count
+                return sl
+
+    def slices_of(self, t):
+        """Random slices of a tensor of shape t."""
+        r = self.rng
+        sl = []
+        for n in t:
+            u = r.random()
+            if u < 0.3:
+                sl.append(("int", r.randrange(-n, n)))
+            elif u < 0.55:
+                sl.append(("all",))
+            else:
+                sl.append(self.range_of(n))
+        if r.random() < 0.15:
+            sl.insert(r.randrange(len(sl) + 1), ("new",))
+        while len(sl) > 1 and sl[-1] == ("all",) and r.random() < 0.5:
+            sl.pop()  # the axes not named are kept whole
+        return sl
+
+    def slices_to(self, s):
+        """A kid shape and slices of it that give shape s."""
+        r = self.rng
+        t, sl = [], []
+        for n in list(s) + [None]:
+            if r.random() < (0.25 if n is not None else 0.5 if s else 1):
+                m = r.choice([2, 3])
+                t.append(m)
+                sl.append(("int", r.randrange(-m, m)))
+            if n is None:
+                break
+            u = r.random()
+            if n == 1 and u < 0.3:
+                sl.append(("new",))
+            elif u < 0.6:
+                m = r.choice([n, n + 1, n + 2] if n < 3 else [n, n + 1])
+                t.append(m)
+                sl.append(self.range_of(m, n) if m > n or r.random() < 0.3 else ("all",))
+            else:
+                t.append(n)
+                sl.append(("all",))
+        if len(t) > 3 or len(t) == 0:
+            raise Retry
+        while len(sl) > 1 and sl[-1] == ("all",) and r.random() < 0.5:
+            sl.pop()
+        return tuple(t), sl
+
 
 def diff_leaves(n):
     """The inputs the tree is differentiable in (a comparison's operands are not)."""
@@ -577,7 +792,8 @@ def _const(n):
 
 
 # Tree k of a run features op FEATURES[k % len(FEATURES)] (it is drawn until it has one), so that
-# any len(FEATURES) (59) consecutive trees cover every op and every way of writing it.
+# any len(FEATURES) (67) consecutive trees cover every op and every way of writing it: the
+# committed suite has that many.
 FEATURES = [(f, lambda n, f=f: n.op == "un" and n.p["f"] == f) for f in UNARY_FUNCS + ["neg"]] + [
     ("pow<N>", lambda n: n.op == "ipow" and n.p["n"] > 0),
     ("pow<-N>", lambda n: n.op == "ipow" and n.p["n"] < 0),
@@ -602,6 +818,17 @@ FEATURES = [(f, lambda n, f=f: n.op == "un" and n.p["f"] == f) for f in UNARY_FU
     ("flatten", lambda n: n.op == "reshape" and n.p["flat"]),
     ("stack", lambda n: n.op == "stack"),
     ("concatenate", lambda n: n.op == "concat"),
+    ("matmul(A, B)", lambda n: n.op == "matmul" and min(len(k.shape) for k in n.kids) >= 2),
+    ("matmul(A, x)", lambda n: n.op == "matmul" and sorted(len(k.shape) for k in n.kids)[0] == 1
+     and n.shape != ()),
+    ("matmul(x, y)", lambda n: n.op == "matmul" and n.p["f"] == "matmul" and n.shape == ()),
+    ("dot", lambda n: n.op == "matmul" and n.p["f"] == "dot"),
+    ("outer", lambda n: n.op == "outer"),
+    ("transpose(e)", lambda n: n.op == "permute" and n.p["axes"] is None
+     and len(n.shape) >= 2),
+    ("transpose(e, axes)", lambda n: n.op == "permute" and n.p["axes"] is not None
+     and len(n.shape) >= 2),
+    ("view", lambda n: n.op == "view"),
 ]
 
 
@@ -849,7 +1076,7 @@ def emit_tu(cases, opts, args_line):
            "// Regenerate: /usr/bin/python3 scripts/gen_diff_cases.py %s" % args_line,
            "//", CHECKS,
            '#include "diff_check.hpp"', "", "#include <doctest/doctest.h>", "", "#include <tuple>", "",
-           "namespace {", "", "using namespace xtad;", "",
+           "namespace {", "", "using namespace xtad;", "using xt::placeholders::_;", "",
            'constexpr char const* options = "%s";' % shrink_options(opts), ""]
     tests = []
     for c, i in cases:
@@ -970,7 +1197,7 @@ def shrink(opts):
         for jac, hess in [last["checks"]] if "checks" in last else zip(JAC_KINDS, HESS_ROUTES):
             ok, log = build.run_one("\n".join([
                 '#include "diff_check.hpp"', "#include <doctest/doctest.h>", "#include <tuple>",
-                "namespace {", "using namespace xtad;",
+                "namespace {", "using namespace xtad;", "using xt::placeholders::_;",
                 'constexpr char const* options = "%s";' % shrink_options(opts),
                 emit_case(c, jac, hess), "}"]))
             if not ok:
@@ -1017,9 +1244,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=1, help="case seeds are 1000000 * seed + index")
-    ap.add_argument("--count", type=int, default=60, help="trees")
+    ap.add_argument("--count", type=int, default=67, help="trees")
     ap.add_argument("--points", type=int, default=17, help="points per tree")
-    ap.add_argument("--per-tu", type=int, default=15, help="trees per translation unit")
+    ap.add_argument("--per-tu", type=int, default=23, help="trees per translation unit")
     ap.add_argument("--out", default=str(REPO / "test" / "diff"))
     ap.add_argument("--jac-every", type=int, default=10, help="Jacobians on every k-th tree (0: none)")
     ap.add_argument("--hess-every", type=int, default=10, help="Hessian on every k-th tree (0: none)")
