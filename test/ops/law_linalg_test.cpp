@@ -1,10 +1,11 @@
 // Products, transposes and slices through the shared law checker, in double and float, to
 // second order: matmul in its 1-D, 2-D and batched forms (1 x 1 and non-square included), dot,
-// outer, transpose, permute and view; and their errors and printed forms. Their values and
-// Jacobians against PyTorch are in test/functional/torch_jacobian_test.cpp, their Hessians in
-// torch_hessian_test_6.cpp.
+// outer, transpose, permute, view, diagonal, trace, filter and element access on expressions;
+// and their errors and printed forms. Their values and Jacobians against PyTorch are in
+// test/functional/torch_jacobian_test.cpp, their Hessians in torch_hessian_test_6.cpp.
 #include "support/error_of.hpp"
 #include "support/law.hpp"
+#include "support/printed.hpp"
 
 #include <xtad/io.hpp>
 #include <xtad/ops.hpp>
@@ -88,17 +89,6 @@ TEST_CASE("law: transpose") {
                },
                law::domain{}, {{3, 2}, {1, 1}});
 }
-
-namespace {
-
-template <class E>
-std::string printed(E const& e) {
-    std::ostringstream out;
-    out << e;
-    return out.str();
-}
-
-} // namespace
 
 TEST_CASE("products and transposes: errors name the op and the shapes as written") {
     auto a = var<"A">(xt::xarray<double>{{1., 2., 3.}, {4., 5., 6.}});
@@ -194,6 +184,75 @@ TEST_CASE("view: errors name the slice as written, and torch names its backward"
     CHECK(error_of([&] { (void)eval(v); })
           == "xtad::view: the view [1:] was made for a tensor of shape (3,), which now has shape "
              "(2,)");
+}
+
+TEST_CASE("law: diagonal and trace") {
+    law::unary("diagonal(x)", [](auto const& x) { return diagonal(x * x); }, law::domain{},
+               {{3, 3}, {2, 4}, {4, 2}, {1, 1}});
+    law::unary("diagonal(x, 1) and diagonal(x, -1)",
+               [](auto const& x) { return diagonal(x, 1) * exp(diagonal(x, -1)); }, law::domain{},
+               {{3, 3}, {4, 4}});
+    law::unary("diagonal(x, 0, -2, -1) of a batch",
+               [](auto const& x) { return sin(diagonal(x, 0, -2, -1)); }, law::domain{},
+               {{2, 3, 3}, {3, 2, 4}});
+    law::unary("diagonal(x, -1, 2, 0)", [](auto const& x) { return diagonal(x, -1, 2, 0); },
+               law::domain{}, {{3, 2, 4}});
+    law::unary("trace(x)", [](auto const& x) { return trace(x) * trace(x * x); }, law::domain{},
+               {{3, 3}, {2, 4}, {1, 1}});
+    // At random points only, as the products above: at an infinite element, BLAS's sums meet
+    // 0 · inf in one mode and not in the other.
+    std::mt19937 rng(2026);
+    for (shape_t const& s : {shape_t{2, 3}, shape_t{3, 3}}) {
+        auto const x = law::draw(s, {}, rng);
+        auto const f = [](auto const& a) { return trace(matmul(a, transpose(a))); };
+        law::check_at<double>("trace(matmul(x, transpose(x)))", f, x);
+        law::check_at<float>("trace(matmul(x, transpose(x))) (float)", f, x);
+    }
+}
+
+TEST_CASE("diagonal and trace: values, gradients, errors and names as torch's") {
+    auto a = var<"A">(xt::xarray<double>{{1., 2., 3.}, {4., 5., 6.}});
+    CHECK(eval(diagonal(a)) == xt::xarray<double>{1., 5.});
+    CHECK(eval(diagonal(a, 1)) == xt::xarray<double>{2., 6.});
+    CHECK(eval(diagonal(a, -1)) == xt::xarray<double>{4.});
+    CHECK(eval(diagonal(a, 3)).shape() == xt::xarray<double>::shape_type{0});
+    CHECK(eval(diagonal(a, 0, 1, 0)) == xt::xarray<double>{1., 5.});
+    CHECK(eval(trace(a)) == xt::xarray<double>(6.));
+    auto [g] = grad(trace(a) + sum(diagonal(a, 1) * 2.), wrt(a));
+    CHECK(g == xt::xarray<double>{{1., 2., 0.}, {0., 1., 2.}});
+    CHECK(printed(diagonal(a)) == "tensor([1., 5.], grad_fn=<DiagonalBackward0>)");
+    CHECK(printed(trace(a)) == "tensor(6., grad_fn=<TraceBackward0>)");
+    CHECK(to_string(trace(a * a)) == "trace(A*A)");
+    CHECK(error_of([&] { (void)diagonal(a, 0, 0, 2); })
+          == "xtad::diagonal: axes 0 and 2 are not two axes of a tensor of shape (2, 3)");
+    CHECK(error_of([&] { (void)diagonal(a, 0, 1, -1); })
+          == "xtad::diagonal: axes 1 and -1 are not two axes of a tensor of shape (2, 3)");
+    CHECK(error_of([&] { (void)trace(sum(a, {0})); })
+          == "xtad::trace: needs a matrix, not a tensor of shape (3,)");
+    auto const t = trace(a);
+    a.value() = xt::xarray<double>{{1., 2.}, {3., 4.}};
+    CHECK(error_of([&] { (void)eval(t); })
+          == "xtad::trace: the trace was made for a tensor of shape (2, 3), which now has shape "
+             "(2, 2)");
+}
+
+TEST_CASE("element access z(i, j) on any expression, with torch's negative indices") {
+    auto x = var<"x">(xt::xarray<double>{1., 2., 3.});
+    auto a = var<"A">(xt::xarray<double>{{1., 2.}, {3., 4.}});
+    auto const z = x * x;
+    CHECK(eval(z(-1)) == xt::xarray<double>(9.));
+    CHECK(eval(matmul(a, a)(1, 0)) == xt::xarray<double>(15.));
+    CHECK(eval(sum(a, {0})(0)) == xt::xarray<double>(4.));
+    CHECK(eval(transpose(a)(0, 1)) == xt::xarray<double>(3.));
+    auto [g] = grad(z(1) + exp(x)(0), wrt(x));
+    CHECK(g == xt::xarray<double>{std::exp(1.), 4., 0.});
+    // the derivative of an expression is an expression: its elements are read the same way
+    CHECK(eval(derivative(sum(z * x), wrt(x))(2)) == xt::xarray<double>(27.));
+    CHECK(error_of([&] { (void)z(3); })
+          == "xtad::index: index (3) is out of range for a tensor of shape (3,)");
+    law::unary("(x * x)(-1, 0) + sin(x)(0, 1)",
+               [](auto const& v) { return (v * v)(-1, 0) + sin(v)(0, 1); }, law::domain{},
+               {{2, 2}, {3, 2}});
 }
 
 TEST_CASE("law: filter") {

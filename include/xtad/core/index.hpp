@@ -48,14 +48,20 @@ struct index_op {
         }
         return flat;
     }
-    // d x[i] / d x_j = [j == i]: the seed lands on element i, zero elsewhere
-    template <class G, class Node>
-    static auto vjp(G const& g, Node const& node) {
+    /// The one element read: below, the argument's adjoint is an exact zero elsewhere, whatever
+    /// the partials there (an infinite one included), as below a view.
+    template <class Node>
+    static xt::xarray<bool> support(Node const& node) {
         shape_t const in = node.arg.shape();
         xt::xarray<bool> hit(in, false);
         hit.flat(node.op.element_at(in)) = true;
-        using C = decltype(detail::as_node(std::move(hit)));
-        return select<C, G, zero_t>{detail::as_node(std::move(hit)), g, zero_t{}};
+        return hit;
+    }
+    // d x[i] / d x_j = [j == i]: the seed lands on element i, zero elsewhere
+    template <class G, class Node>
+    static auto vjp(G const& g, Node const& node) {
+        using C = decltype(detail::as_node(support(node)));
+        return select<C, G, zero_t>{detail::as_node(support(node)), g, zero_t{}};
     }
 };
 

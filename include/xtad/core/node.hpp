@@ -110,6 +110,12 @@ struct unary {
     [[no_unique_address]] Op op{};
 
     shape_t shape() const { return arg.shape(); }
+
+    /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
+    }
 };
 
 /// `op(lhs, rhs)` for an elementwise op; the shapes broadcast as in numpy and torch.
@@ -133,6 +139,12 @@ struct binary {
     [[no_unique_address]] Op op{};
 
     shape_t shape() const { return detail::broadcast_shapes(lhs.shape(), rhs.shape(), Op::name); }
+
+    /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
+    }
 };
 
 /// `where(cond, a, b)`: a where the mask is true, b elsewhere.
@@ -155,6 +167,12 @@ struct select {
     shape_t shape() const {
         return detail::broadcast_shapes(
             cond.shape(), detail::broadcast_shapes(then_.shape(), else_.shape(), "where"), "where");
+    }
+
+    /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
     }
 };
 
@@ -264,6 +282,12 @@ struct reduce {
     [[no_unique_address]] Op op{};
 
     shape_t shape() const { return op.result_shape(arg.shape(), axes); }
+
+    /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
+    }
 };
 
 /// An adjoint that has been built on a larger, broadcast shape (`logical`), summed down to the
@@ -282,6 +306,12 @@ struct fit {
     cache_slot<V> cache{};
 
     shape_t shape() const { return target; }
+
+    /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
+    }
 };
 
 /// `arg` viewed in another shape of as many elements: the adjoint of a reduction's result given
@@ -298,6 +328,12 @@ struct expand {
     shape_t kept;
 
     shape_t shape() const { return kept; }
+
+    /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
+    }
 };
 
 /// `stack(e0, e1, ...)`: expressions of one shape along a new first axis (torch.stack).
@@ -332,6 +368,12 @@ struct stack_node {
         out.insert(out.end(), first.begin(), first.end());
         return out;
     }
+
+    /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
+    }
 };
 
 /// Entry k along the first axis of `arg`: the adjoint of one expression in a stack. Lazy.
@@ -349,6 +391,12 @@ struct take {
         shape_t s = arg.shape();
         s.erase(s.begin());
         return s;
+    }
+
+    /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
     }
 };
 
@@ -371,6 +419,12 @@ struct slice_along {
         s[axis] = end - begin;
         return s;
     }
+
+    /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
+    }
 };
 
 /// `arg` in a tensor of zeros of shape `full`, at [begin, end) along `axis`: the transpose of
@@ -391,6 +445,12 @@ struct embed {
     cache_slot<std::conditional_t<std::is_void_v<value_type>, double, value_type>> cache{};
 
     shape_t shape() const { return full; }
+
+    /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
+    }
 };
 
 /// `concatenate(axis, e0, e1, ...)`: expressions joined along an existing axis (torch.cat);
@@ -438,6 +498,12 @@ struct concat_node {
             parts);
         std::apply([&](auto const&... a) { ((out[axis] += a.shape()[axis]), ...); }, parts);
         return out;
+    }
+
+    /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
     }
 };
 
@@ -488,7 +554,28 @@ struct tensor_node {
         return std::apply([&](auto const&... a) { return shape_t(op.shape(a.shape()...)); },
                           operands);
     }
+
+    /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
+    }
 };
+
+/// The operands of a tensor node that its printed forms show: all of them, or the first
+/// `Op::shown` (an op's state, such as the factorisation a solve reads, is an operand that is not
+/// written).
+template <class Op, class... Es>
+auto shown_operands(tensor_node<Op, Es...> const& e) {
+    if constexpr (requires { Op::shown; }) {
+        return [&]<std::size_t... K>(std::index_sequence<K...>) {
+            return std::tie(std::get<K>(e.operands)...);
+        }
+        (std::make_index_sequence<Op::shown>{});
+    } else {
+        return std::apply([](auto const&... a) { return std::tie(a...); }, e.operands);
+    }
+}
 
 /// Calls `f` on `e` and on every node below it.
 template <class E, class F>

@@ -623,6 +623,12 @@ xt::xarray<dual<T, N, G>> forward_tensor_apply(Op const& op, xt::xarray<dual<T, 
                        [k](D const& d) { return detail::has_tangent(d, k) ? d.eps[k] : T{}; });
         return t;
     };
+    auto const formed = [](xt::xarray<D> const& x, std::size_t k) {
+        xt::xarray<T> t(x.shape());
+        std::transform(x.begin(), x.end(), t.begin(),
+                       [k](D const& d) { return detail::has_tangent(d, k) ? T(1) : T(0); });
+        return t;
+    };
     std::tuple<xt::xarray<T>, std::conditional_t<true, xt::xarray<T>, A>...> const v{values(a0),
                                                                                      values(a)...};
     xt::xarray<T> const y =
@@ -648,12 +654,25 @@ xt::xarray<dual<T, N, G>> forward_tensor_apply(Op const& op, xt::xarray<dual<T, 
                     + detail::shape_str(detail::to_shape(dy.shape())) + " for a value of shape "
                     + detail::shape_str(detail::to_shape(y.shape())));
             }
-            // Not marked live: a zero of dy is no tangent (detail::has_tangent). The jvp rule
-            // cannot say which elements of the result a direction reaches; its zeros are where
-            // it reaches none (a transpose of a seed, a product with a zero row), and there, as
-            // reverse mode sends no adjoint, an infinite partial above must not make 0 · inf.
+            // Live where the direction reaches. Where dy is nonzero it does. A zero of dy may
+            // be no tangent (the elements of a transpose or a view that the seed does not reach;
+            // there reverse mode sends no adjoint, and an infinite partial above must not make
+            // 0 · inf) or a tangent that is zero (the partial below was 0; there reverse mode's
+            // adjoint meets it). The jvp rule on indicators of the tangents formed (1 where an
+            // operand's tangent is live) tells them apart.
+            bool const zeros =
+                std::any_of(dy.begin(), dy.end(), [](T const& t) { return t == T(0); });
+            xt::xarray<T> reach;
+            if (zeros) {
+                reach = std::apply(
+                    [&](auto const&... x) {
+                        return op.jvp(y, x..., formed(a0, k), formed(a, k)...);
+                    },
+                    v);
+            }
             for (std::size_t i = 0; i < out.size(); ++i) {
                 out.flat(i).eps[k] = dy.flat(i);
+                out.flat(i).live[k] = zeros && dy.flat(i) == T(0) && reach.flat(i) != T(0);
             }
         }
     }

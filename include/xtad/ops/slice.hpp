@@ -1,12 +1,14 @@
-// Defines xtad::view, slices of any expression (torch's A[:, 0], x[1:], A[None], x[::2]), and
-// the op of selection by a mask (torch's A[A > 3]; xtad::filter, which evaluates the mask, is in
-// eval/build.hpp): tensor ops whose adjoints scatter back into the elements they read.
+// Defines xtad::view, slices of any expression (torch's A[:, 0], x[1:], A[None], x[::2]),
+// xtad::diagonal and xtad::trace, and the op of selection by a mask (torch's A[A > 3];
+// xtad::filter, which evaluates the mask, is in eval/build.hpp): tensor ops whose adjoints
+// scatter back into the elements they read.
 #pragma once
 #include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/node.hpp"
 #include "xtad/ops/tensor.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -17,24 +19,22 @@
 
 namespace xtad {
 
-/// Where a view reads from: for each axis of the viewed tensor, the indices it reads (in the
-/// order of the view's elements), and whether the view keeps that axis (an integer index drops
-/// it); and the view's shape, with `xt::newaxis()` axes of size 1. Shared by the copies of a view
-/// and by its adjoint.
-struct view_spec {
+namespace detail {
+
+/// A view being built from its slices (make_view): for each axis of the viewed tensor, the
+/// indices it reads, in the order of the view's elements; the view's shape, with `xt::newaxis()`
+/// axes of size 1, and without the axes an integer index drops.
+struct view_axes {
     shape_t full;                             // the shape of the viewed tensor
     std::vector<std::vector<std::size_t>> at; // per axis of `full`: the indices read
     shape_t shape;                            // the view's shape
-    std::string written;                      // the slice as written, for messages and printing
+    std::string written;                      // the slice as written, for messages
     std::string_view torch_name;              // SliceBackward0, SelectBackward0, ...
 
-    /// Calls f(i, j) for each element i of the view (row-major) and the flat index j it reads.
-    template <class F>
-    void for_each(F&& f) const {
-        std::size_t const n = detail::size_of(shape);
-        if (n == 0) {
-            return;
-        }
+    /// The flat index in the viewed tensor of each element of the view, row-major.
+    std::vector<std::size_t> flat_indices() const {
+        std::size_t const n = size_of(shape);
+        std::vector<std::size_t> from(n);
         std::size_t const rank = full.size();
         shape_t stride(rank, 1);
         for (std::size_t d = rank; d-- > 1;) {
@@ -46,7 +46,7 @@ struct view_spec {
             for (std::size_t d = 0; d < rank; ++d) {
                 j += at[d][pos[d]] * stride[d];
             }
-            f(i, j);
+            from[i] = j;
             for (std::size_t d = rank; d-- > 0;) {
                 if (++pos[d] < at[d].size()) {
                     break;
@@ -54,66 +54,81 @@ struct view_spec {
                 pos[d] = 0;
             }
         }
+        return from;
     }
 };
 
-/// `e` viewed: gathers the elements the spec reads.
-struct view_op : tensor_op<"view", "SliceBackward0"> {
-    std::shared_ptr<view_spec const> spec;
+} // namespace detail
 
-    bool operator==(view_op const& o) const { return spec == o.spec; }
-    std::string_view grad_fn_name() const { return spec->torch_name; }
+/// The elements an op gathers from a tensor (a view, a diagonal, a trace): the flat index in the
+/// tensor of each element of the result, in row-major order; with the op's name and what it was
+/// written as, for messages. Shared by the copies of the op and by its adjoint.
+struct gather_spec {
+    shape_t full;                  // the shape of the tensor gathered from
+    shape_t shape;                 // the result's shape
+    std::vector<std::size_t> from; // per element of the result: the flat index it reads
+    std::string op;                // the public function: "view", "diagonal", "trace"
+    std::string what;              // "the view [1:]", "the diagonal", ...
+    std::string_view torch_name;   // SliceBackward0, SelectBackward0, DiagonalBackward0, ...
 
-    shape_t shape(shape_t const& a) const {
-        if (a != spec->full) {
-            throw error("xtad::view: the view " + spec->written + " was made for a tensor of shape "
-                        + detail::shape_str(spec->full) + ", which now has shape "
+    /// Throws unless the tensor still has the shape the op was made for.
+    void check(shape_t const& a) const {
+        if (a != full) {
+            throw error("xtad::" + op + ": " + what + " was made for a tensor of shape "
+                        + detail::shape_str(full) + ", which now has shape "
                         + detail::shape_str(a));
         }
-        return spec->shape;
+    }
+    /// The elements read: below the op an operand's adjoint is kept an exact zero elsewhere (an
+    /// element not read has the gradient 0, also where the derivatives below it are infinite or
+    /// NaN).
+    xt::xarray<bool> read() const {
+        xt::xarray<bool> r = xt::zeros<bool>(full);
+        for (std::size_t j : from) {
+            r.flat(j) = true;
+        }
+        return r;
     }
     template <class T>
-    xt::xarray<T> value(xt::xarray<T> const& a) const {
-        xt::xarray<T> out(spec->shape);
-        spec->for_each([&](std::size_t i, std::size_t j) { out.flat(i) = a.flat(j); });
+    xt::xarray<T> gather(xt::xarray<T> const& a) const {
+        xt::xarray<T> out(shape);
+        for (std::size_t i = 0; i < from.size(); ++i) {
+            out.flat(i) = a.flat(from[i]);
+        }
         return out;
     }
-    template <class G, class Y, class A>
-    auto vjp(G const& g, Y const&, A const&) const;
+    /// `g`, of the result's shape or broadcast to it, added into zeros of the tensor's shape where
+    /// it was read from.
     template <class T>
-    xt::xarray<T> jvp(xt::xarray<T> const&, xt::xarray<T> const&, xt::xarray<T> const& da) const {
-        return value(da);
-    }
-    /// The elements of the operand the view reads: the adjoint pass keeps the operand's adjoint
-    /// an exact zero elsewhere (an element the view does not read has the gradient 0, also where
-    /// the derivatives below it are infinite or NaN).
-    template <class A>
-    xt::xarray<bool> support(std::size_t, A const&) const {
-        xt::xarray<bool> read = xt::zeros<bool>(spec->full);
-        spec->for_each([&](std::size_t, std::size_t j) { read.flat(j) = true; });
-        return read;
+    xt::xarray<T> scatter(xt::xarray<T> const& g) const {
+        xt::xarray<T> out = xt::zeros<T>(full);
+        xt::xarray<T> const in = xt::broadcast(g, shape);
+        for (std::size_t i = 0; i < from.size(); ++i) {
+            out.flat(from[i]) += in.flat(i);
+        }
+        return out;
     }
 };
 
-/// The adjoint of a view: `g`, of the view's shape, added into zeros of the viewed shape where
-/// the view reads.
-struct unview_op : tensor_op<"unview", "SliceBackwardBackward0"> {
-    std::shared_ptr<view_spec const> spec;
+template <fixed_string Name, fixed_string Adjoint, fixed_string AdjointGradFn>
+struct gather_op;
 
-    bool operator==(unview_op const& o) const { return spec == o.spec; }
+/// The adjoint of a gather: the seed scattered back (gather_spec::scatter). Linear; its transpose
+/// is the gather, whose result the adjoint pass sums down to the seed's shape.
+template <fixed_string Name, fixed_string Adjoint, fixed_string AdjointGradFn>
+struct scatter_op : tensor_op<Adjoint, AdjointGradFn> {
+    std::shared_ptr<gather_spec const> spec;
+
+    bool operator==(scatter_op const& o) const { return spec == o.spec; }
 
     shape_t shape(shape_t const&) const { return spec->full; }
     template <class T>
     xt::xarray<T> value(xt::xarray<T> const& g) const {
-        xt::xarray<T> out = xt::zeros<T>(spec->full);
-        xt::xarray<T> const in = xt::broadcast(g, spec->shape);
-        spec->for_each([&](std::size_t i, std::size_t j) { out.flat(j) += in.flat(i); });
-        return out;
+        return spec->scatter(g);
     }
-    // unview is linear and its transpose is the view
     template <class G, class Y, class A>
     auto vjp(G const& g, Y const&, A const&) const {
-        return detail::make_tensor(view_op{{}, spec}, g);
+        return detail::make_tensor(gather_op<Name, Adjoint, AdjointGradFn>{{}, spec}, g);
     }
     template <class T>
     xt::xarray<T> jvp(xt::xarray<T> const&, xt::xarray<T> const&, xt::xarray<T> const& dg) const {
@@ -121,10 +136,43 @@ struct unview_op : tensor_op<"unview", "SliceBackwardBackward0"> {
     }
 };
 
-template <class G, class Y, class A>
-auto view_op::vjp(G const& g, Y const&, A const&) const {
-    return detail::make_tensor(unview_op{{}, spec}, g);
-}
+/// The elements of the operand that the spec says, as a tensor of the spec's shape (a view, a
+/// diagonal); its adjoint scatters back into them.
+template <fixed_string Name, fixed_string Adjoint, fixed_string AdjointGradFn>
+struct gather_op : tensor_op<Name, "SliceBackward0"> {
+    std::shared_ptr<gather_spec const> spec;
+
+    bool operator==(gather_op const& o) const { return spec == o.spec; }
+    std::string_view grad_fn_name() const { return spec->torch_name; }
+
+    shape_t shape(shape_t const& a) const {
+        spec->check(a);
+        return spec->shape;
+    }
+    template <class T>
+    xt::xarray<T> value(xt::xarray<T> const& a) const {
+        return spec->gather(a);
+    }
+    template <class G, class Y, class A>
+    auto vjp(G const& g, Y const&, A const&) const {
+        return detail::make_tensor(scatter_op<Name, Adjoint, AdjointGradFn>{{}, spec}, g);
+    }
+    template <class T>
+    xt::xarray<T> jvp(xt::xarray<T> const&, xt::xarray<T> const&, xt::xarray<T> const& da) const {
+        return value(da);
+    }
+    template <class A>
+    xt::xarray<bool> support(std::size_t, A const&) const {
+        return spec->read();
+    }
+};
+
+/// `e` viewed (xtad::view), and its adjoint.
+using view_op = gather_op<"view", "unview", "SliceBackwardBackward0">;
+using unview_op = scatter_op<"view", "unview", "SliceBackwardBackward0">;
+/// The diagonal of `e` (xtad::diagonal), and its adjoint, which puts the seed back on it.
+using diagonal_op = gather_op<"diagonal", "undiagonal", "DiagonalBackwardBackward0">;
+using undiagonal_op = scatter_op<"diagonal", "undiagonal", "DiagonalBackwardBackward0">;
 
 namespace detail {
 
@@ -171,7 +219,7 @@ std::string slice_text(S const& s) {
 /// One argument of view, applied to axis `d` of `full` (an index, a range, all of it) or adding
 /// an axis (newaxis); an ellipsis stands for `skip` full axes.
 template <class S>
-void add_slice(view_spec& v, S const& s, std::size_t& d, std::size_t skip) {
+void add_slice(view_axes& v, S const& s, std::size_t& d, std::size_t skip) {
     auto const all = [&](std::size_t axis) {
         std::vector<std::size_t> idx(v.full[axis]);
         for (std::size_t i = 0; i < idx.size(); ++i) {
@@ -228,28 +276,34 @@ namespace detail {
 /// The view of `node` (view() below).
 template <class N, class... S>
 auto make_view(N node, S const&... s) {
-    auto spec = std::make_shared<view_spec>();
-    spec->full = node.shape();
-    spec->torch_name = "SliceBackward0";
-    spec->written = "[";
+    view_axes v;
+    v.full = node.shape();
+    v.torch_name = "SliceBackward0";
+    v.written = "[";
     std::size_t k = 0;
-    ((spec->written += (k++ ? ", " : "") + detail::slice_text(s)), ...);
-    spec->written += "]";
+    ((v.written += (k++ ? ", " : "") + detail::slice_text(s)), ...);
+    v.written += "]";
     constexpr std::size_t ellipses = (std::size_t(std::is_same_v<S, xt::xellipsis_tag>) + ... + 0);
     static_assert(ellipses <= 1, "xtad::view: at most one xt::ellipsis()");
     // the slices that take an axis of the tensor (not a new axis, not the ellipsis)
     constexpr std::size_t used = (std::size_t(!takes_no_axis<S>) + ... + 0);
-    std::size_t const rank = spec->full.size();
+    std::size_t const rank = v.full.size();
     if (used > rank) {
-        throw error("xtad::view: " + spec->written + " has more indices than a tensor of shape "
-                    + detail::shape_str(spec->full) + " has axes");
+        throw error("xtad::view: " + v.written + " has more indices than a tensor of shape "
+                    + detail::shape_str(v.full) + " has axes");
     }
     std::size_t d = 0;
-    (detail::add_slice(*spec, s, d, rank - used), ...);
-    std::string_view const named = spec->torch_name; // torch names the view by its last slice
-    while (d < rank) {                               // the axes not named: whole
-        detail::add_slice(*spec, xt::all(), d, 0);
+    (detail::add_slice(v, s, d, rank - used), ...);
+    std::string_view const named = v.torch_name; // torch names the view by its last slice
+    while (d < rank) {                           // the axes not named: whole
+        detail::add_slice(v, xt::all(), d, 0);
     }
+    auto spec = std::make_shared<gather_spec>();
+    spec->full = v.full;
+    spec->shape = v.shape;
+    spec->from = v.flat_indices();
+    spec->op = "view";
+    spec->what = "the view " + v.written;
     spec->torch_name = named;
     return detail::make_tensor(view_op{{}, std::move(spec)}, std::move(node));
 }
@@ -272,6 +326,127 @@ auto view(E&& e, S&&... s) { // forwarding references, as xt::view's: this one i
     } else {
         return detail::make_view(detail::as_node(std::forward<E>(e)), s...);
     }
+}
+
+/// The trace of a matrix (torch.trace): the sum of its main diagonal, a 0-d result.
+struct trace_op : tensor_op<"trace", "TraceBackward0"> {
+    std::shared_ptr<gather_spec const> spec;
+
+    bool operator==(trace_op const& o) const { return spec == o.spec; }
+
+    shape_t shape(shape_t const& a) const {
+        spec->check(a);
+        return {};
+    }
+    template <class T>
+    xt::xarray<T> value(xt::xarray<T> const& a) const {
+        T s(0);
+        for (std::size_t j : spec->from) {
+            s += a.flat(j);
+        }
+        return xt::xarray<T>(s);
+    }
+    // d tr(A) / dA = I: the seed on the diagonal
+    template <class G, class Y, class A>
+    auto vjp(G const& g, Y const&, A const&) const {
+        return detail::make_tensor(undiagonal_op{{}, spec}, g);
+    }
+    template <class T>
+    xt::xarray<T> jvp(xt::xarray<T> const&, xt::xarray<T> const&, xt::xarray<T> const& da) const {
+        return value(da);
+    }
+    template <class A>
+    xt::xarray<bool> support(std::size_t, A const&) const {
+        return spec->read();
+    }
+};
+
+namespace detail {
+
+/// The spec of the diagonal of a tensor of shape `full` over axes dim1 and dim2 (negative from
+/// the end), `offset` above the main one (below it if negative), or an xtad::error naming `op`.
+inline std::shared_ptr<gather_spec const> diagonal_of(char const* op, shape_t const& full,
+                                                      std::ptrdiff_t offset, std::ptrdiff_t dim1,
+                                                      std::ptrdiff_t dim2) {
+    auto const rank = static_cast<std::ptrdiff_t>(full.size());
+    std::ptrdiff_t const d1 = dim1 < 0 ? dim1 + rank : dim1;
+    std::ptrdiff_t const d2 = dim2 < 0 ? dim2 + rank : dim2;
+    if (rank < 2 || d1 < 0 || d1 >= rank || d2 < 0 || d2 >= rank || d1 == d2) {
+        throw error(std::string("xtad::") + op + ": axes " + std::to_string(dim1) + " and "
+                    + std::to_string(dim2) + " are not two axes of a tensor of shape "
+                    + shape_str(full));
+    }
+    auto spec = std::make_shared<gather_spec>();
+    spec->full = full;
+    spec->op = op;
+    spec->what = std::string("the ") + op;
+    spec->torch_name = "DiagonalBackward0";
+    auto const a1 = static_cast<std::size_t>(d1);
+    auto const a2 = static_cast<std::size_t>(d2);
+    auto const n1 = static_cast<std::ptrdiff_t>(full[a1]);
+    auto const n2 = static_cast<std::ptrdiff_t>(full[a2]);
+    std::ptrdiff_t const len = std::max<std::ptrdiff_t>(0, offset >= 0 ? std::min(n1, n2 - offset)
+                                                                       : std::min(n1 + offset, n2));
+    shape_t rest; // the other axes, in order
+    for (std::size_t d = 0; d < full.size(); ++d) {
+        if (d != a1 && d != a2) {
+            rest.push_back(full[d]);
+        }
+    }
+    spec->shape = rest;
+    spec->shape.push_back(static_cast<std::size_t>(len));
+    spec->from.resize(size_of(spec->shape));
+    // Each element of the tensor on the diagonal, in row-major order, finds its place.
+    shape_t pos(full.size(), 0);
+    for (std::size_t j = 0, n = size_of(full); j < n; ++j) {
+        auto const i1 = static_cast<std::ptrdiff_t>(pos[a1]);
+        auto const i2 = static_cast<std::ptrdiff_t>(pos[a2]);
+        if (i2 - i1 == offset) {
+            std::size_t at = 0;
+            for (std::size_t d = 0; d < full.size(); ++d) {
+                if (d != a1 && d != a2) {
+                    at = at * full[d] + pos[d];
+                }
+            }
+            spec->from[at * static_cast<std::size_t>(len)
+                       + static_cast<std::size_t>(std::min(i1, i2))] = j;
+        }
+        for (std::size_t d = full.size(); d-- > 0;) {
+            if (++pos[d] < full[d]) {
+                break;
+            }
+            pos[d] = 0;
+        }
+    }
+    return spec;
+}
+
+} // namespace detail
+
+/// The diagonal of `e` over axes dim1 and dim2, `offset` above the main diagonal (below it if
+/// negative), as the last axis of the result (torch.diagonal; its adjoint puts the seed back on
+/// that diagonal). The axes are taken as signed: `diagonal(A, 0, -2, -1)` is the diagonal of
+/// each matrix of a batch. (The parameters are xt::diagonal's, so that a call on an xtad
+/// expression is not ambiguous with it.)
+template <Expression E>
+auto diagonal(E&& e, int offset = 0, std::size_t dim1 = 0, std::size_t dim2 = 1) {
+    auto n = detail::as_node(std::forward<E>(e));
+    auto spec =
+        detail::diagonal_of("diagonal", n.shape(), offset, static_cast<std::ptrdiff_t>(dim1),
+                            static_cast<std::ptrdiff_t>(dim2));
+    return detail::make_tensor(diagonal_op{{}, std::move(spec)}, std::move(n));
+}
+
+/// The trace of a matrix (torch.trace): the sum of its diagonal, a 0-d expression.
+template <Expression E>
+auto trace(E&& e) {
+    auto n = detail::as_node(std::forward<E>(e));
+    if (n.shape().size() != 2) {
+        throw error("xtad::trace: needs a matrix, not a tensor of shape "
+                    + detail::shape_str(n.shape()));
+    }
+    auto spec = detail::diagonal_of("trace", n.shape(), 0, 0, 1);
+    return detail::make_tensor(trace_op{{}, std::move(spec)}, std::move(n));
 }
 
 /// The elements of `a` where the mask `m` is true, in row-major order (torch's a[m]). The

@@ -331,7 +331,15 @@ auto adjoint(E const& e, G const& g, W const& mask, adjoint_shapes const& s) {
                 check_adjoint<N, Op, V>(g_in, zero_t{}, Op::vjp(g_in, e), 0);
             }
 #endif
-            return boundary_part<N, V>(e.arg, Op::vjp(g_in, e), e.arg.shape(), s.leaf);
+            if constexpr (requires { Op::support(e); }) {
+                // an element read alone (x(i) of an expression): zero elsewhere, as a view's
+                auto const cond = as_node(Op::support(e));
+                using C = std::remove_cvref_t<decltype(cond)>;
+                return boundary_part<N, V>(e.arg, Op::vjp(g_in, e), e.arg.shape(), s.leaf,
+                                           branch_mask<C, true, no_mask>{cond, {}});
+            } else {
+                return boundary_part<N, V>(e.arg, Op::vjp(g_in, e), e.arg.shape(), s.leaf);
+            }
         }
     } else if constexpr (requires { e.operands; }) {
         // A tensor op is a boundary: its adjoint is materialised on its shape, and the op's vjp
