@@ -247,6 +247,37 @@ r.case("view(sqrt(x), 1)", lambda x: torch.sqrt(x)[1], [0.0, 4.0],
 r.case("view(log(x), xt::range(1, _))", lambda x: torch.log(x)[1:], [0.0, 2.0, 4.0],
        xtad_fn=lambda x: torch.log(torch.where(torch.arange(3) >= 1, x, torch.ones_like(x)))[1:],
        deviation=WHY_VIEW)
+r.case("sqrt(x)(1)", lambda x: torch.sqrt(x)[1], [0.0, 4.0],
+       xtad_fn=lambda x: torch.sqrt(torch.where(torch.arange(2) == 1, x, torch.ones_like(x)))[1],
+       deviation=WHY_VIEW)
+r.case("diagonal(log(reshape(x, {2, 2})))", lambda x: torch.diagonal(torch.log(x.reshape(2, 2))),
+       [1.0, 0.0, 0.0, 2.0],
+       xtad_fn=lambda x: torch.diagonal(torch.log(torch.where(
+           torch.tensor([True, False, False, True]), x, torch.ones_like(x)).reshape(2, 2))),
+       deviation=WHY_VIEW)
+
+# det at a singular matrix. torch 1.13's backward of det divides by it there and gives zeros;
+# xtad's gradient is the cofactor matrix, which is what the determinant written out (Leibniz's
+# formula, below) has as its gradient at every matrix, singular or not. The sign of det's zero
+# comes from the order of LAPACK's pivots, and is not pinned.
+WHY_DET = "xtad: det's gradient is the cofactor matrix also where det is 0 (torch 1.13: zeros)"
+
+
+def det2(x):
+    return x[0] * x[3] - x[1] * x[2]
+
+
+def det3(x):
+    return (x[0] * (x[4] * x[8] - x[5] * x[7]) - x[1] * (x[3] * x[8] - x[5] * x[6])
+            + x[2] * (x[3] * x[7] - x[4] * x[6]))
+
+
+r = row("det_singular", "det: the gradient at a singular matrix is the cofactor matrix",
+        signed_zeros=False)
+r.case("det(reshape(x, {2, 2}))", lambda x: torch.linalg.det(x.reshape(2, 2)), [1.0, 2.0, 2.0, 4.0],
+       xtad_fn=det2, deviation=WHY_DET)
+r.case("det(reshape(x, {3, 3}))", lambda x: torch.linalg.det(x.reshape(3, 3)),
+       [2.0, 0.0, 1.0, 1.0, 3.0, 2.0, 3.0, 3.0, 3.0], xtad_fn=det3, deviation=WHY_DET)
 
 # ---------------------------------------------------------------------------------------------
 # Output.

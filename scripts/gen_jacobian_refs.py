@@ -174,6 +174,26 @@ case("masks", "selection by a mask: A[A > 0] and A[abs(A) < 0.5]",
 case("notebook_slices", "the notebook's sum(A[:, 0] * A[1, :]) + sum(A * A.T)",
      "torch.sum(A[:, 0] * A[1, :]) + torch.sum(A * A.T)",
      [("A", ((3, 3), -1, 1))])
+case("diagonal_trace", "diagonals with offsets, of a batch, and the trace",
+     "torch.sin(torch.diagonal(A, 1)) * torch.trace(A @ A.T)"
+     " + torch.sum(torch.diagonal(B, -1, -2, -1) ** 2)",
+     [("A", ((3, 4), -1, 1)), ("B", ((2, 3, 3), -1, 1))])
+
+# Inverses, solves and determinants (xtad/ops/decomp.hpp), at well-conditioned matrices.
+M3 = [[2.0, 0.5, -0.3], [0.1, 1.5, 0.4], [-0.2, 0.3, 1.8]]
+case("inv", "the inverse, and a sum over it", "torch.inverse(A) + torch.sum(torch.linalg.inv(A * A))",
+     [("A", M3)])
+case("det", "the determinant, times a sum", "torch.linalg.det(A) * torch.sum(torch.sin(A))",
+     [("A", M3)])
+case("slogdet", "slogdet: log |det| and the sign", "torch.linalg.slogdet(A)[1] * torch.linalg.slogdet(A - 1)[0]",
+     [("A", M3)])
+case("solve", "c * solve(A, b), in A and b", "c * torch.linalg.solve(A, b)",
+     [("A", M3), ("b", ((3,), -1, 1))], [("c", ((3,), 0.5, 2))])
+case("solve_matrix", "solve with a matrix of right-hand sides", "torch.linalg.solve(A, B) ** 2",
+     [("A", M3), ("B", ((3, 2), -1, 1))])
+case("notebook_residual", "the notebook's check: A solve(A, b) - b",
+     "torch.matmul(A, torch.linalg.solve(A, b)) - b",
+     [("A", M3), ("b", ((3,), -1, 1))])
 
 # ---------------------------------------------------------------------------------------------
 # Output.

@@ -78,6 +78,18 @@ void tensors() {
     std::cout << xtad::repr(xt::linalg::solve(A, b)) << '\n';
     // [end]
 
+    heading("## differentiate the solve (not in the notebook)");
+    markdown("x = solve(A, b) on xtad leaves is differentiable in A and in b: the gradient of\n"
+             "sum(c * x) for c = (1, 2), printed as torch.autograd.grad returns it.");
+    cell(164);
+    // [cell 164]
+    auto lhs = xtad::var<"A">(A);
+    auto rhs = xtad::var<"b">(b);
+    xt::xarray<double> const c = {1., 2.};
+    auto y = xtad::sum(c * xtad::solve(lhs, rhs));
+    std::cout << tuple_repr(xtad::grad(y, xtad::wrt(lhs, rhs))) << '\n';
+    // [end]
+
     cell(158);
     // [cell 158]
     // checkup. torch computes in float32 and LAPACK's inverse here is rounded differently

@@ -250,6 +250,34 @@ void slices() {
     expect_text(printed(inner), "tensor([-1.2500,  1.0000, -2.5000], grad_fn=<SubBackward0>)");
 }
 
+void decompositions() {
+    // [decompositions]
+    auto A = xtad::var<"A">(xt::xarray<double>{{1., 2.}, {3., 4.}});
+    auto b = xtad::var<"b">(xt::xarray<double>{5., 6.});
+
+    auto x = xtad::solve(A, b); // A⁻¹ b, through one LU factorisation of A
+    std::cout << x << '\n';     // tensor([-4.0000,  4.5000], grad_fn=<LinalgSolveExBackward0>)
+
+    // A gradient through the solve, in A and in b; the adjoint solves with Aᵀ, from the same
+    // factorisation.
+    auto [dA, db] = xtad::grad(xtad::sum(x * x), xtad::wrt(A, b));
+    std::cout << xtad::repr(dA) << '\n'; // tensor([[ 118.0000, -132.7500],
+                                         //         [ -50.0000,   56.2500]])
+    std::cout << xtad::repr(db) << '\n'; // tensor([ 29.5000, -12.5000])
+
+    // det, with the cofactor matrix as its gradient, also where det is 0.
+    auto S = xtad::var<"S">(xt::xarray<double>{{1., 2.}, {2., 4.}});
+    auto [dS] = xtad::grad(xtad::det(S), xtad::wrt(S));
+    std::cout << xtad::repr(dS) << '\n'; // tensor([[ 4., -2.],
+                                         //         [-2.,  1.]])
+    // [decompositions]
+    expect_text(printed(x), "tensor([-4.0000,  4.5000], grad_fn=<LinalgSolveExBackward0>)");
+    expect_text(xtad::repr(dA),
+                "tensor([[ 118.0000, -132.7500],\n        [ -50.0000,   56.2500]])");
+    expect_text(xtad::repr(db), "tensor([ 29.5000, -12.5000])");
+    expect_text(xtad::repr(dS), "tensor([[ 4., -2.],\n        [-2.,  1.]])");
+}
+
 void branches() {
     // [where]
     auto x = xtad::var<"x">(xt::xarray<double>{-1., 0., 4.});
@@ -347,6 +375,7 @@ int main() {
     reductions();
     products();
     slices();
+    decompositions();
     branches();
     errors();
     lifetimes();

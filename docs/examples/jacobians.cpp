@@ -47,7 +47,7 @@ void notebook() {
     // Row i of the Jacobian is the gradient of z[i]: one reverse pass per row.
     xt::xarray<double> J = xt::zeros<double>({z.shape()[0], x.shape()[0]});
     for (std::size_t i = 0; i < z.shape()[0]; ++i) {
-        xt::view(J, i) = std::get<0>(xtad::grad(xtad::index(z, i), xtad::wrt(x)));
+        xt::view(J, i) = std::get<0>(xtad::grad(z(i), xtad::wrt(x)));
     }
     std::cout << xtad::repr(J) << '\n'; // tensor([[ 2., 12.],
                                         //         [ 3.,  4.]])

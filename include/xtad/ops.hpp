@@ -1,9 +1,11 @@
-// Includes every op family of xtad (elementwise ops, reductions, products, transposes and slices).
+// Includes every op family of xtad (elementwise ops, reductions, products, transposes, slices,
+// inverses, solves and determinants).
 #pragma once
 #include "xtad/core/cxx20.hpp"
 
 #include "xtad/ops/arithmetic.hpp"
 #include "xtad/ops/compare.hpp"
+#include "xtad/ops/decomp.hpp"
 #include "xtad/ops/exp_log.hpp"
 #include "xtad/ops/hyperbolic.hpp"
 #include "xtad/ops/indexing.hpp"

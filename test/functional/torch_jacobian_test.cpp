@@ -309,6 +309,30 @@ std::vector<function> const& functions() {
                       return sum(view(a, xt::all(), 0) * view(a, 1, xt::all()))
                              + sum(a * transpose(a));
                   }),
+        // torch.sin(torch.diagonal(A, 1)) * torch.trace(A @ A.T)
+        //     + torch.sum(torch.diagonal(B, -1, -2, -1) ** 2)
+        two_inputs("diagonal_trace",
+                   [](consts const&, auto const& a, auto const& b) {
+                       return sin(diagonal(a, 1)) * trace(matmul(a, transpose(a)))
+                              + sum(pow<2>(diagonal(b, -1, -2, -1)));
+                   }),
+        // torch.inverse(A) + torch.sum(torch.linalg.inv(A * A))
+        one_input("inv", [](consts const&, auto const& a) { return inv(a) + sum(inv(a * a)); }),
+        // torch.linalg.det(A) * torch.sum(torch.sin(A))
+        one_input("det", [](consts const&, auto const& a) { return det(a) * sum(sin(a)); }),
+        // torch.linalg.slogdet(A)[1] * torch.linalg.slogdet(A - 1)[0]
+        one_input(
+            "slogdet",
+            [](consts const&, auto const& a) { return slogdet(a).second * slogdet(a - 1.).first; }),
+        // c * torch.linalg.solve(A, b)
+        two_inputs("solve", [](consts const& c, auto const& a,
+                               auto const& b) { return c["c"] * solve(a, b); }),
+        // torch.linalg.solve(A, B) ** 2
+        two_inputs("solve_matrix",
+                   [](consts const&, auto const& a, auto const& b) { return pow<2>(solve(a, b)); }),
+        // torch.matmul(A, torch.linalg.solve(A, b)) - b
+        two_inputs("notebook_residual", [](consts const&, auto const& a,
+                                           auto const& b) { return matmul(a, solve(a, b)) - b; }),
     };
     return fs;
 }

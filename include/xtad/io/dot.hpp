@@ -92,7 +92,7 @@ std::string dot_node(E const& e, dot_writer& w) {
         return dot_inner(e, w, "index [" + dot_list(e.op.index) + "]", e.arg);
     } else if constexpr (requires { e.operands; }) {
         return std::apply([&](auto const&... a) { return dot_inner(e, w, E::op_type::name, a...); },
-                          e.operands);
+                          shown_operands(e));
     } else if constexpr (requires { e.args; }) {
         return std::apply([&](auto const&... a) { return dot_inner(e, w, "stack", a...); }, e.args);
     } else if constexpr (requires { e.op.to; }) {

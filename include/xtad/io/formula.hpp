@@ -72,7 +72,7 @@ std::string formula(E const& e) {
         std::string s = std::string(E::op_type::name) + "(";
         std::size_t i = 0;
         std::apply([&](auto const&... a) { ((s += (i++ ? ", " : "") + formula(a)), ...); },
-                   e.operands);
+                   shown_operands(e));
         return s + ")";
     } else if constexpr (requires { e.args; }) {
         std::string s = "stack(";

@@ -214,7 +214,7 @@ std::string latex(E const& e) {
         return latex_operand(e.arg, 9) + "_{" + latex_list(e.op.index) + "}";
     } else if constexpr (requires { e.operands; }) {
         std::string const f = "\\operatorname{" + latex_escape(E::op_type::name) + "}";
-        return std::apply([&](auto const&... a) { return latex_call(f, a...); }, e.operands);
+        return std::apply([&](auto const&... a) { return latex_call(f, a...); }, shown_operands(e));
     } else if constexpr (requires { e.args; }) {
         return std::apply(
             [](auto const&... a) { return latex_call("\\operatorname{stack}", a...); }, e.args);
