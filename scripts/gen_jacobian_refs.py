@@ -187,6 +187,13 @@ case("det", "the determinant, times a sum", "torch.linalg.det(A) * torch.sum(tor
      [("A", M3)])
 case("slogdet", "slogdet: log |det| and the sign", "torch.linalg.slogdet(A)[1] * torch.linalg.slogdet(A - 1)[0]",
      [("A", M3)])
+# cholesky reads one triangle, and torch's gradient is symmetric: a Jacobian in the matrix itself
+# is a convention, which finite differences (and gradcheck) do not share. Through A Aᵀ + I it is
+# not.
+case("cholesky", "the Cholesky factors of A Aᵀ + I and Aᵀ A + 2I",
+     "torch.linalg.cholesky(A @ A.T + torch.eye(3, dtype=torch.float64))"
+     " * torch.sum(torch.linalg.cholesky(A.T @ A + 2 * torch.eye(3, dtype=torch.float64)))",
+     [("A", ((3, 3), -1, 1))])
 case("solve", "c * solve(A, b), in A and b", "c * torch.linalg.solve(A, b)",
      [("A", M3), ("b", ((3,), -1, 1))], [("c", ((3,), 0.5, 2))])
 case("solve_matrix", "solve with a matrix of right-hand sides", "torch.linalg.solve(A, B) ** 2",

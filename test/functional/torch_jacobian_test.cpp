@@ -324,6 +324,13 @@ std::vector<function> const& functions() {
         one_input(
             "slogdet",
             [](consts const&, auto const& a) { return slogdet(a).second * slogdet(a - 1.).first; }),
+        // torch.linalg.cholesky(A @ A.T + I) * torch.sum(torch.linalg.cholesky(A.T @ A + 2 I))
+        one_input("cholesky",
+                  [](consts const&, auto const& a) {
+                      xt::xarray<double> const eye = xt::eye<double>(3);
+                      return cholesky(matmul(a, transpose(a)) + eye)
+                             * sum(cholesky(matmul(transpose(a), a) + 2. * eye));
+                  }),
         // c * torch.linalg.solve(A, b)
         two_inputs("solve", [](consts const& c, auto const& a,
                                auto const& b) { return c["c"] * solve(a, b); }),

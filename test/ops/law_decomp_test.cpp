@@ -1,8 +1,8 @@
-// inv, solve, det and slogdet through the shared law checker, in double and float, to second order
-// (forward over forward, which runs the factorisation's plain loop on dual numbers, included), at
-// random well-conditioned matrices of sizes 1, 2 and 5; their values against closed forms, det's
-// exact cofactor gradient at singular matrices, one factorisation per matrix, their errors and
-// printed forms. Their values and Jacobians against PyTorch are in
+// inv, solve, det, slogdet and cholesky through the shared law checker, in double and float, to
+// second order (forward over forward, which runs the factorisation's plain loop on dual numbers,
+// included), at random well-conditioned matrices of sizes 1, 2 and 5; their values against closed
+// forms, det's exact cofactor gradient at singular matrices, one factorisation per matrix, their
+// errors and printed forms. Their values and Jacobians against PyTorch are in
 // test/functional/torch_jacobian_test.cpp.
 #include "support/error_of.hpp"
 #include "support/law.hpp"
@@ -96,6 +96,16 @@ TEST_CASE("law: slogdet") {
     });
 }
 
+TEST_CASE("law: cholesky") {
+    // of a symmetric positive definite matrix made from a: the derivatives in a are those of a
+    // function of all of a's elements, whatever convention holds for a matrix that is not
+    // symmetric
+    law_matrix("cholesky(a aᵀ + I)", [](auto const& a) {
+        std::size_t const n = a.shape()[0];
+        return cholesky(matmul(a, transpose(a)) + xt::eye<double>(n));
+    });
+}
+
 TEST_CASE("inv, solve and det: values as closed forms, the notebook's residual") {
     auto a = var<"A">(xt::xarray<double>{{1., 2.}, {3., 4.}});
     auto b = var<"b">(xt::xarray<double>{1., 1.});
@@ -116,6 +126,11 @@ TEST_CASE("inv, solve and det: values as closed forms, the notebook's residual")
     CHECK(xt::allclose(eval(logabs), xt::xarray<double>(std::log(2.))));
     auto [gl] = grad(logabs, wrt(a));
     CHECK(xt::allclose(gl, xt::xarray<double>{{-2., 1.5}, {1., -0.5}})); // A⁻ᵀ
+    auto s = var<"S">(xt::xarray<double>{{4., 2.}, {2., 5.}});
+    CHECK(xt::allclose(eval(cholesky(s)), xt::xarray<double>{{2., 0.}, {1., 2.}}));
+    // the gradient is symmetric, as torch's (torch 1.13's d sum(L) / dS at this S)
+    auto [gs] = grad(sum(cholesky(s)), wrt(s));
+    CHECK(xt::allclose(gs, xt::xarray<double>{{0.1875, 0.125}, {0.125, 0.25}}));
     // an empty matrix: det 1, as torch
     auto e = var<"E">(xt::xarray<double>(xt::zeros<double>({0, 0})));
     CHECK(eval(det(e)) == xt::xarray<double>(1.));
@@ -162,6 +177,9 @@ TEST_CASE("inv, solve and det: errors name the op, the shapes and the zero pivot
     CHECK(error_of([&] { (void)eval(inv(s)); })
           == "xtad::inv: the matrix is singular: pivot U[1, 1] of its LU factorisation is "
              "exactly zero (LAPACK getrf info = 2)");
+    CHECK(error_of([&] { (void)eval(cholesky(s)); })
+          == "xtad::cholesky: the matrix is not positive definite: its leading minor of order 2 "
+             "is not positive (LAPACK potrf info = 2)");
     auto c = var<"c">(xt::xarray<double>{1., 2.});
     CHECK(error_of([&] { (void)eval(solve(s, c)); })
           == "xtad::solve: the matrix is singular: pivot U[1, 1] of its LU factorisation is "
@@ -176,6 +194,9 @@ TEST_CASE("inv, solve and det print as torch names them") {
              "grad_fn=<LinalgInvExBackward0>)");
     CHECK(printed(solve(a, b)) == "tensor([0.5000, 0.5000], grad_fn=<LinalgSolveExBackward0>)");
     CHECK(printed(det(a)) == "tensor(8., grad_fn=<LinalgDetBackward0>)");
+    CHECK(printed(cholesky(a))
+          == "tensor([[1.4142, 0.0000],\n        [0.0000, 2.0000]], "
+             "grad_fn=<LinalgCholeskyExBackward0>)");
     CHECK(printed(slogdet(a).second) == "tensor(2.0794, grad_fn=<LinalgSlogdetBackward0>)");
     CHECK(to_string(solve(a, b) * det(a)) == "solve(A, b)*det(A)");
     CHECK(to_latex(inv(a)) == "\\operatorname{inv}\\left(A\\right)");

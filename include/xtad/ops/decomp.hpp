@@ -1,9 +1,10 @@
-// Defines the differentiable inverses, solves and determinants: inv, solve, det, slogdet. Each is a
-// tensor op (core/node.hpp) that reads the LU factorisation of its matrix from an operand of its
-// own, an lu_op node: computed once per evaluation and shared by the value, the adjoint and the
-// forward rule, so that a matrix is factorised once, and never inverted where a solve does. Values
-// of float and double go through LAPACK (getrf, getrs); a plain loop serves other element types (a
-// dual number's value type, where forward modes nest).
+// Defines the differentiable inverses, solves, determinants and the Cholesky factorisation: inv,
+// solve, det, slogdet, cholesky. Each is a tensor op (core/node.hpp). inv, solve, det and slogdet
+// read the LU factorisation of their matrix from an operand of their own, an lu_op node: computed
+// once per evaluation and shared by the value, the adjoint and the forward rule, so that a matrix
+// is factorised once, and never inverted where a solve does. Values of float and double go
+// through LAPACK (getrf, getrs, potrf); a plain loop serves other element types (a dual number's
+// value type, where forward modes nest).
 #pragma once
 #include "xtad/core/cxx20.hpp"
 
@@ -221,12 +222,14 @@ T lu_det(xt::xarray<T> const& f) {
     return d;
 }
 
-/// The cofactor matrix of A, d det A / dA: det A · A⁻ᵀ where A is regular; where it is singular
-/// (a zero pivot), from A's singular value decomposition A = U Σ Vᵀ as det U det V · U adj(Σ) Vᵀ,
-/// adj(Σ) holding the products of all singular values but one, or from A's minors for an element
-/// type LAPACK does not take. Exact (up to rounding) at every matrix, of any rank.
+/// The cofactor matrix of A, d det A / dA: det A · A⁻ᵀ where A is regular. Where it is singular
+/// (a zero pivot), from its minors, each the determinant of an (n−1) × (n−1) matrix, for n up to
+/// `by_minors` and for an element type LAPACK does not take (O(n⁵), exact for a small integer
+/// matrix); above that, from the singular value decomposition A = U Σ Vᵀ as
+/// det U det V · U adj(Σ) Vᵀ, adj(Σ) holding the products of all singular values but one.
 template <class T>
 xt::xarray<T> cofactors(xt::xarray<T> const& a, xt::xarray<T> const& f) {
+    constexpr std::size_t by_minors = 8;
     std::size_t const n = a.shape()[0];
     std::size_t zero = 0;
     for (std::size_t k = 0; k < n; ++k) {
@@ -241,46 +244,46 @@ xt::xarray<T> cofactors(xt::xarray<T> const& a, xt::xarray<T> const& f) {
         std::size_t z = 0;
         return lu_det(lu_packed(m, z));
     };
+    xt::xarray<T> c = xt::zeros<T>(shape_t{n, n});
     if constexpr (lapack_type<T>) {
-        auto [u, s, vt] = xt::linalg::svd(a, true, true);
-        xt::xarray<T> const uu = u;
-        xt::xarray<T> const vv = vt;
-        T const sign = det_of(uu) * det_of(vv);
-        xt::xarray<T> c = xt::zeros<T>(shape_t{n, n});
-        for (std::size_t k = 0; k < n; ++k) {
-            T others(1);
-            for (std::size_t j = 0; j < n; ++j) {
-                others *= j == k ? T(1) : T(s(j));
-            }
-            for (std::size_t i = 0; i < n; ++i) {
+        if (n > by_minors) {
+            auto [u, s, vt] = xt::linalg::svd(a, true, true);
+            xt::xarray<T> const uu = u;
+            xt::xarray<T> const vv = vt;
+            T const sign = det_of(uu) * det_of(vv);
+            for (std::size_t k = 0; k < n; ++k) {
+                T others(1);
                 for (std::size_t j = 0; j < n; ++j) {
-                    c(i, j) += sign * uu(i, k) * others * vv(k, j);
+                    others *= j == k ? T(1) : T(s(j));
+                }
+                for (std::size_t i = 0; i < n; ++i) {
+                    for (std::size_t j = 0; j < n; ++j) {
+                        c(i, j) += sign * uu(i, k) * others * vv(k, j);
+                    }
                 }
             }
+            return c;
         }
-        return c;
-    } else {
-        xt::xarray<T> c(shape_t{n, n});
-        xt::xarray<T> minor(shape_t{n - 1, n - 1});
-        for (std::size_t i = 0; i < n; ++i) {
-            for (std::size_t j = 0; j < n; ++j) {
-                for (std::size_t r = 0, mr = 0; r < n; ++r) {
-                    if (r == i) {
-                        continue;
-                    }
-                    for (std::size_t q = 0, mq = 0; q < n; ++q) {
-                        if (q != j) {
-                            minor(mr, mq++) = a(r, q);
-                        }
-                    }
-                    ++mr;
-                }
-                T const m = n == 1 ? T(1) : det_of(minor);
-                c(i, j) = (i + j) % 2 ? T(-m) : m;
-            }
-        }
-        return c;
     }
+    xt::xarray<T> minor(shape_t{n - 1, n - 1});
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = 0; j < n; ++j) {
+            for (std::size_t r = 0, mr = 0; r < n; ++r) {
+                if (r == i) {
+                    continue;
+                }
+                for (std::size_t q = 0, mq = 0; q < n; ++q) {
+                    if (q != j) {
+                        minor(mr, mq++) = a(r, q);
+                    }
+                }
+                ++mr;
+            }
+            T const m = n == 1 ? T(1) : det_of(minor);
+            c(i, j) = (i + j) % 2 ? T(-m) : m;
+        }
+    }
+    return c;
 }
 
 /// `use(factors)`, A's factorisation for a rule on element type T: `f`, the lu_op operand, for
@@ -294,6 +297,77 @@ decltype(auto) with_factors(xt::xarray<T> const& a, xt::xarray<T> const& f, F&& 
         std::size_t zero = 0;
         return use(lu_packed(a, zero));
     }
+}
+
+/// The lower Cholesky factor L of the symmetric positive definite `a` (row-major), A = L Lᵀ,
+/// reading A's lower triangle only (LAPACK's potrf with 'L', as torch.linalg.cholesky); `bad` is
+/// set to the order of the first leading minor that is not positive (potrf's info), 0 if none.
+template <class T>
+xt::xarray<T> cholesky_lower(xt::xarray<T> const& a, std::size_t& bad) {
+    std::size_t const n = a.shape()[0];
+    xt::xarray<T> l = xt::zeros<T>(a.shape());
+    bad = 0;
+    if (n == 0) {
+        return l;
+    }
+    if constexpr (lapack_type<T>) {
+        using I = xt::blas_index_t;
+        std::vector<T> c(n * n); // column-major: its lower triangle is A's
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t j = 0; j <= i; ++j) {
+                c[i + j * n] = a.data()[i * n + j];
+            }
+        }
+        I const in = static_cast<I>(n);
+        I const info = cxxlapack::potrf<I>('L', in, c.data(), in);
+        if (info != 0) {
+            bad = static_cast<std::size_t>(info);
+            return l;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t j = 0; j <= i; ++j) {
+                l(i, j) = c[i + j * n];
+            }
+        }
+    } else {
+        using std::sqrt;
+        for (std::size_t j = 0; j < n; ++j) {
+            T d = a(j, j);
+            for (std::size_t k = 0; k < j; ++k) {
+                d -= l(j, k) * l(j, k);
+            }
+            if (!(d > T(0))) {
+                bad = j + 1;
+                return l;
+            }
+            l(j, j) = sqrt(d);
+            for (std::size_t i = j + 1; i < n; ++i) {
+                T v = a(i, j);
+                for (std::size_t k = 0; k < j; ++k) {
+                    v -= l(i, k) * l(j, k);
+                }
+                l(i, j) = v / l(j, j);
+            }
+        }
+    }
+    return l;
+}
+
+/// L⁻¹ B for a lower triangular L (n × n) and B n × k, row-major: forward substitution.
+template <class T>
+xt::xarray<T> lower_solve(xt::xarray<T> const& l, xt::xarray<T> b) {
+    std::size_t const n = l.shape()[0];
+    std::size_t const k = b.size() / std::max<std::size_t>(n, 1);
+    for (std::size_t c = 0; c < k; ++c) {
+        for (std::size_t i = 0; i < n; ++i) {
+            T v = b.data()[i * k + c];
+            for (std::size_t j = 0; j < i; ++j) {
+                v -= l(i, j) * b.data()[j * k + c];
+            }
+            b.data()[i * k + c] = v / l(i, i);
+        }
+    }
+    return b;
 }
 
 /// "(2, 3)" is not square: an xtad::error naming the op.
@@ -584,6 +658,69 @@ struct det_sign_op : reads_lu<"sign_det", "LinalgSlogdetBackward0"> {
     }
 };
 
+/// The lower Cholesky factor L of a symmetric positive definite A, A = L Lᵀ
+/// (torch.linalg.cholesky): A's lower triangle is read, and A is taken as symmetric in the
+/// derivatives, as torch takes it: the gradient is symmetric, and a tangent dA counts as
+/// (dA + dAᵀ) / 2.
+struct cholesky_op : tensor_op<"cholesky", "LinalgCholeskyExBackward0"> {
+    bool operator==(cholesky_op const&) const = default;
+
+    shape_t shape(shape_t const& a) const {
+        detail::check_square("cholesky", a);
+        return a;
+    }
+    template <class T>
+    xt::xarray<T> value(xt::xarray<T> const& a) const {
+        std::size_t bad = 0;
+        xt::xarray<T> l = detail::cholesky_lower(a, bad);
+        if (bad) {
+            throw error("xtad::cholesky: the matrix is not positive definite: its leading minor "
+                        "of order "
+                        + std::to_string(bad)
+                        + " is not positive (LAPACK potrf info = " + std::to_string(bad) + ")");
+        }
+        return l;
+    }
+    // With S = sym(Φ(Lᵀ G)), Φ the lower triangle with its diagonal halved and sym(X) = (X + Xᵀ)/2:
+    // dA = L⁻ᵀ S L⁻¹, two solves with Lᵀ from one factorisation of it. Expressions, so that the
+    // second derivatives differentiate them again.
+    template <class G, class Y, class A>
+    auto vjp(G const& g, Y const& y, A const&) const {
+        using V = typename Y::value_type;
+        std::size_t const n = y.shape()[0];
+        xt::xarray<V> w = xt::zeros<V>(shape_t{n, n}); // Φ's weights
+        for (std::size_t i = 0; i < n; ++i) {
+            w(i, i) = V(0.5);
+            for (std::size_t j = 0; j < i; ++j) {
+                w(i, j) = V(1);
+            }
+        }
+        auto const p = matmul(transpose(y), g) * std::move(w);
+        auto const sym = (p + transpose(p)) * 0.5;
+        auto [lt, f] = detail::with_lu("cholesky", false, transpose(y));
+        auto const left = detail::make_tensor(solve_op{}, lt, sym, f);             // L⁻ᵀ S
+        return transpose(detail::make_tensor(solve_op{}, lt, transpose(left), f)); // (L⁻ᵀ Sᵀ L⁻¹)ᵀ
+    }
+    // dL = L Φ(L⁻¹ sym(dA) L⁻ᵀ)
+    template <class T>
+    xt::xarray<T> jvp(xt::xarray<T> const& y, xt::xarray<T> const&, xt::xarray<T> const& da) const {
+        std::size_t const n = y.shape()[0];
+        xt::xarray<T> const ds = (da + xt::transpose(da)) * T(0.5);
+        xt::xarray<T> const m1 = detail::lower_solve(y, ds); // L⁻¹ dA
+        xt::xarray<T> m1t = xt::transpose(m1);
+        xt::xarray<T> m = xt::transpose(detail::lower_solve(y, std::move(m1t))); // L⁻¹ dA L⁻ᵀ
+        for (std::size_t i = 0; i < n; ++i) {
+            m(i, i) *= T(0.5);
+            for (std::size_t j = i + 1; j < n; ++j) {
+                m(i, j) = T(0);
+            }
+        }
+        xt::xarray<T> out(y.shape());
+        detail::gemm(false, false, n, n, n, y.data(), m.data(), out.data());
+        return out;
+    }
+};
+
 /// A⁻¹ (torch.linalg.inv, torch.inverse), through A's LU factorisation; an xtad::error naming the
 /// zero pivot where A is singular. Its adjoint is products of the inverse (−A⁻ᵀ G A⁻ᵀ).
 template <Expression E>
@@ -607,6 +744,16 @@ template <Expression E>
 auto det(E&& a) {
     auto [m, f] = detail::with_lu("det", true, std::forward<E>(a));
     return detail::make_tensor(det_op{}, std::move(m), std::move(f));
+}
+
+/// The lower Cholesky factor of a symmetric positive definite matrix, A = L Lᵀ
+/// (torch.linalg.cholesky): A's lower triangle is read; an xtad::error names the leading minor
+/// that is not positive. Its gradient is symmetric, as torch's.
+template <Expression E>
+auto cholesky(E&& a) {
+    auto n = detail::as_node(std::forward<E>(a));
+    detail::check_square("cholesky", n.shape());
+    return detail::make_tensor(cholesky_op{}, std::move(n));
 }
 
 /// (sign det A, log |det A|) (torch.linalg.slogdet), both from one LU factorisation of A: the
