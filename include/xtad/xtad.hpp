@@ -6,5 +6,6 @@
 #include "xtad/forward.hpp"
 #include "xtad/functional.hpp"
 #include "xtad/io.hpp"
+#include "xtad/loops.hpp"
 #include "xtad/ops.hpp"
 #include "xtad/reverse.hpp"

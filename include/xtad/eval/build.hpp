@@ -752,10 +752,11 @@ auto operand_value(E const& e) {
 
 /// A tensor op's value on materialised operands: its value rule on numbers; on dual numbers its
 /// forward rule (forward_tensor_apply, which forward/dual.hpp defines from the op's value and
-/// jvp rules; found by argument-dependent lookup), which splits values from tangents.
+/// jvp rules; found by argument-dependent lookup), which splits values from tangents. An op
+/// that declares `on_duals` (a loop) is given the dual numbers themselves.
 template <class V, class Op, class... A>
 xt::xarray<V> tensor_value(Op const& op, A const&... a) {
-    if constexpr (is_dual_element<V>) {
+    if constexpr (is_dual_element<V> && !requires { requires Op::on_duals; }) {
         return forward_tensor_apply(op, a...);
     } else {
         return op.value(a...);
