@@ -5,11 +5,43 @@
 
 #include "support/error_of.hpp"
 
+#include <atomic>
+#include <cstdlib>
+#include <malloc.h>
+#include <new>
 #include <sstream>
 #include <string>
 
 using namespace xtad;
 using namespace loops_test;
+
+// Every allocation of this test program is counted (live bytes and their peak), so that a test
+// can say what a loop keeps for its reverse pass, and that it is freed with the evaluation.
+namespace {
+std::atomic<std::size_t> live_bytes{0};
+std::atomic<std::size_t> peak_bytes{0};
+} // namespace
+
+void* operator new(std::size_t n) {
+    void* p = std::malloc(n == 0 ? 1 : n);
+    if (!p) {
+        throw std::bad_alloc();
+    }
+    std::size_t const now = live_bytes += malloc_usable_size(p);
+    std::size_t peak = peak_bytes.load();
+    while (now > peak && !peak_bytes.compare_exchange_weak(peak, now)) {
+    }
+    return p;
+}
+void operator delete(void* p) noexcept {
+    if (p) {
+        live_bytes -= malloc_usable_size(p);
+        std::free(p);
+    }
+}
+void operator delete(void* p, std::size_t) noexcept {
+    operator delete(p);
+}
 
 TEST_CASE("while_loop: more steps than max_steps is an error naming the limit") {
     auto x = var<"x">(xt::xarray<double>{1.0});
@@ -58,6 +90,33 @@ TEST_CASE("checkpointing: the gradients bit for bit those of keeping every carry
         CHECK(same_bits(cx, gx));
         CHECK(same_bits(ck, gk));
     }
+}
+
+TEST_CASE("checkpointing: the memory a gradient holds, and none kept after it") {
+    std::size_t const n = 1000;
+    std::size_t const steps = 100;
+    std::size_t const carry = n * sizeof(double);
+    auto x0 = var<"x0">(xt::xarray<double>(xt::linspace(-2., 2., n)));
+    auto k = var<"k">(xt::xarray<double>(0.7));
+    auto const held = [&](checkpoint keep) {
+        auto const loss = sum(pow<2>(euler(x0, k, steps, keep)));
+        xt::xarray<double> gx(x0.value().shape());
+        xt::xarray<double> gk(k.value().shape());
+        // A first gradient, for what the program allocates once (and not again).
+        grad_into(std::tie(gx, gk), loss, wrt(x0, k));
+        std::size_t const before = live_bytes.load();
+        peak_bytes = before;
+        grad_into(std::tie(gx, gk), loss, wrt(x0, k));
+        // Nothing of the evaluation is kept once grad returns.
+        CHECK(live_bytes.load() == before);
+        return peak_bytes.load() - before;
+    };
+    // Every carry: 100 of them at least.
+    CHECK(held(checkpoint::all()) >= steps * carry);
+    // Every 10th: 10 kept, and a segment of 10 computed again, with a few temporaries.
+    std::size_t const sparse = held(checkpoint::sqrt());
+    CHECK(sparse >= 20 * carry);
+    CHECK(sparse < 30 * carry);
 }
 
 TEST_CASE("loops: no steps give the initial carry, and its gradient the seed") {

@@ -599,12 +599,16 @@ void for_each_node(E const& e, F&& f) {
     }
 }
 
-/// Forgets every materialised value in `e`, so that the next evaluation reads the leaves anew.
+/// Forgets every materialised value in `e`, so that the next evaluation reads the leaves anew,
+/// and what ops keep from an evaluation for their rules (`op.clear()`: a loop's carries).
 template <class E>
 void clear_caches(E const& e) {
     for_each_node(e, [](auto const& n) {
         if constexpr (requires { n.cache.clear(); }) {
             n.cache.clear();
+        }
+        if constexpr (requires { n.op.clear(); }) {
+            n.op.clear();
         }
     });
 }

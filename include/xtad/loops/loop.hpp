@@ -313,6 +313,14 @@ struct loop_state<Name, V, Body, Exit, Carry, type_list<L...>, Scan> {
 
     auto step_body(std::size_t i) const { return call_body(body, carry, i); }
 
+    /// Frees what an evaluation kept for its reverse pass; called at the end of the evaluation,
+    /// where the tree's caches are cleared.
+    void clear() {
+        kept = {};
+        outputs = {};
+        passes = {};
+    }
+
     void check_shape(shape_t const& s, shape_t const& want, char const* what, std::size_t i) const {
         if (s != want) {
             throw error("xtad::" + std::string(Name.view()) + ": at step " + std::to_string(i)
@@ -457,6 +465,7 @@ struct loop_state<Name, V, Body, Exit, Carry, type_list<L...>, Scan> {
 template <fixed_string Name, class State>
 struct loop_op : tensor_op<Name, "?"> {
     std::shared_ptr<State> state;
+    void clear() const { state->clear(); }
     static constexpr bool on_duals = true;
     static constexpr std::size_t shown = 1;
 
@@ -481,6 +490,7 @@ struct loop_op : tensor_op<Name, "?"> {
 template <fixed_string Name, class State>
 struct scan_outputs_op : tensor_op<Name, "StackBackward0"> {
     std::shared_ptr<State> state;
+    void clear() const { state->clear(); }
     static constexpr bool on_duals = true;
     static constexpr std::size_t shown = 2;
 
@@ -507,6 +517,7 @@ struct scan_outputs_op : tensor_op<Name, "StackBackward0"> {
 template <fixed_string Name, class State, std::size_t J, loop_seed From>
 struct loop_adjoint_op : tensor_op<Name, "?"> {
     std::shared_ptr<State> state;
+    void clear() const { state->clear(); }
     static constexpr bool on_duals = true;
     static constexpr std::size_t shown = 1;
 
@@ -661,6 +672,8 @@ struct cond_state<V, F, G, Pred, Carry, type_list<L...>> {
     bool taken = true;
     std::optional<std::pair<xt::xarray<V>, results>> last;
 
+    void clear() { last.reset(); }
+
     cond_state(F f_, G g_, Pred p, Carry c)
         : f(std::move(f_))
         , g(std::move(g_))
@@ -712,6 +725,7 @@ struct cond_state<V, F, G, Pred, Carry, type_list<L...>> {
 template <class State>
 struct cond_op : tensor_op<"cond", "?"> {
     std::shared_ptr<State> state;
+    void clear() const { state->clear(); }
     static constexpr bool on_duals = true;
     static constexpr std::size_t shown = 1;
 
