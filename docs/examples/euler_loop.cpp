@@ -1,5 +1,5 @@
-// Forward mode through a loop that runs at run time (docs/tutorial.md, "Forward mode through a
-// loop"): explicit Euler steps of logistic growth on a tensor of dual numbers give the final state
+// Forward mode through a loop that runs at run time (docs/tutorial.md, "Forward mode by
+// hand"): explicit Euler steps of logistic growth on a tensor of dual numbers give the final state
 // and its derivatives by both parameters in the same pass. They are checked against the
 // sensitivity equations stepped by hand; a mismatch exits with 1.
 #include <xtad/xtad.hpp>
