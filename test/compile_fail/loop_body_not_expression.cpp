@@ -1,6 +1,5 @@
 // A loop's body that returns a number, not an expression of the carry.
-// expect: xtad: a loop's body must return an xtad expression of the carry (the next carry), built
-// from it, not the carry itself
+// expect: xtad: a loop's body must return an xtad expression of the carry (the next carry)
 #include <xtad/xtad.hpp>
 
 int main() {

@@ -113,10 +113,67 @@ TEST_CASE("checkpointing: the memory a gradient holds, and none kept after it") 
     };
     // Every carry: 100 of them at least.
     CHECK(held(checkpoint::all()) >= steps * carry);
+    // An evaluation without an adjoint keeps none but the first.
+    {
+        auto const loss = sum(pow<2>(euler(x0, k, steps)));
+        (void)eval(loss);
+        std::size_t const before = live_bytes.load();
+        peak_bytes = before;
+        (void)eval(loss);
+        CHECK(peak_bytes.load() - before < 6 * carry);
+    }
     // Every 10th: 10 kept, and a segment of 10 computed again, with a few temporaries.
     std::size_t const sparse = held(checkpoint::sqrt());
     CHECK(sparse >= 20 * carry);
     CHECK(sparse < 30 * carry);
+    // while_loop does not know its trip count: it thins the kept carries as they come, to at
+    // most 2·every, every doubling (here to 8: at most 16 kept, and a segment of 8).
+    std::size_t counter = 0;
+    auto const stop = [&](xt::xarray<double> const&) { return counter++ < steps; };
+    auto const w = while_loop([&](xt::xarray<double> const& c) { return stop(c); },
+                              [&](auto const& x) { return x + 0.01 * (-k * x + sin(x)); }, x0,
+                              {.keep = checkpoint::sqrt()});
+    xt::xarray<double> gx(x0.value().shape());
+    xt::xarray<double> gk(k.value().shape());
+    counter = 0;
+    grad_into(std::tie(gx, gk), sum(pow<2>(w)), wrt(x0, k));
+    counter = 0;
+    std::size_t const before = live_bytes.load();
+    peak_bytes = before;
+    grad_into(std::tie(gx, gk), sum(pow<2>(w)), wrt(x0, k));
+    CHECK(peak_bytes.load() - before < 30 * carry);
+    CHECK(live_bytes.load() == before);
+    // The same gradients as the fori_loop's with every carry kept, bit for bit.
+    auto [fx, fk] = grad(sum(pow<2>(euler(x0, k, steps))), wrt(x0, k));
+    CHECK(same_bits(gx, fx));
+    CHECK(same_bits(gk, fk));
+}
+
+TEST_CASE("loops: what a body captures is computed anew at each evaluation") {
+    auto w = var<"w">(xt::xarray<double>{1.0, 2.0});
+    auto x0 = var<"x0">(xt::xarray<double>{0.5, -0.5});
+    // s is an expression of the leaf w, captured by the body and read at each step.
+    auto const s = sum(w * w);
+    auto xT = fori_loop(
+        0, 3, [&](auto x) { return x + s; }, x0); // the carry taken by value
+    check_close(eval(xT), xt::xarray<double>{15.5, 14.5}, 0);
+    auto [gw] = grad(sum(xT), wrt(w));
+    check_close(gw, xt::xarray<double>{12., 24.}, 0); // 2 elements x 3 steps x 2 w
+    w.value() = xt::xarray<double>{2.0, 0.0};
+    check_close(eval(xT), xt::xarray<double>{12.5, 11.5}, 0);
+    auto [hw] = grad(sum(xT), wrt(w));
+    check_close(hw, xt::xarray<double>{24., 0.}, 0);
+}
+
+TEST_CASE("loops: a leaf captured by value is an error that says how to capture it") {
+    auto x0 = var<"x0">(xt::xarray<double>{0.5, -0.5});
+    auto k = var<"k">(xt::xarray<double>(2.0));
+    CHECK(error_of([&] {
+              (void)fori_loop(
+                  0, 3, [k](auto const& x) { return k * x; }, x0);
+          })
+          == "xtad::fori_loop: the body captures the leaf 'k' by value, a copy that gradients do "
+             "not reach: capture leaves by reference ([&] or [&k])");
 }
 
 TEST_CASE("loops: no steps give the initial carry, and its gradient the seed") {

@@ -170,8 +170,11 @@ TEST_CASE("fori_loop: a loop in a loop's body") {
     auto xT = fori_loop(
         0, 20,
         [&](auto const& x, std::size_t) {
+            // The inner loop runs after this body has returned: it captures the local kx by
+            // value (an expression, small), the leaf k's tree holding k by reference.
+            auto const kx = k * x;
             auto z = fori_loop(
-                0, 5, [&](auto const& z, std::size_t) { return z + 0.1 * (sin(z) - k * x); }, x);
+                0, 5, [kx](auto const& z, std::size_t) { return z + 0.1 * (sin(z) - kx); }, x);
             return 0.5 * x + 0.5 * z;
         },
         x0);

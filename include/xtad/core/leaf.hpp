@@ -291,6 +291,12 @@ public:
         return get().shape();
     }
 
+    /// The element at (i, j, ...) as a 0-d expression, as the leaf's own `x(i, j)`.
+    template <class... I>
+    auto operator()(I... i) const {
+        return index(*this, i...);
+    }
+
 private:
     L const* ptr_;
     [[no_unique_address]] watch watch_;

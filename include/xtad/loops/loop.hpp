@@ -13,6 +13,9 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <exception>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +28,8 @@ namespace xtad {
 
 /// Which carries a loop keeps for its reverse pass. The reverse pass needs every carry, from the
 /// last to the first; those not kept are computed again from the nearest kept one before it.
+/// Only an evaluation for a gradient keeps them (one that an adjoint of the loop exists for):
+/// `eval` and forward mode keep none.
 struct checkpoint {
     /// Keep the carry of every k-th step (k = 0: k = ⌈√n⌉ for a loop of n steps).
     std::size_t every_k = 1;
@@ -35,7 +40,9 @@ struct checkpoint {
     /// The carry of every k-th step: memory n/k + k carries, one more evaluation of each step's
     /// body in the reverse pass (k ≥ 1).
     static constexpr checkpoint every(std::size_t k) { return {k == 0 ? 1 : k}; }
-    /// k = ⌈√n⌉: memory 2√n carries, for a loop of n steps.
+    /// k = ⌈√n⌉: memory 2√n carries, for a loop of n steps. (while_loop, whose n is not known
+    /// in advance, thins what it keeps as it goes: every other kept carry goes when they
+    /// outnumber 2k, and k doubles; about 3√n.)
     static constexpr checkpoint sqrt() { return {0}; }
 };
 
@@ -92,6 +99,11 @@ constexpr std::size_t max_carry_depth<type_list<L...>> = std::max({std::size_t(0
 
 template <std::size_t D, class V>
 using carry_leaf_t = leaf<carry_name<D>, type_tag<xt::xarray<V>>{}>;
+
+/// What a body is given for its carry: a reference to the loop's carry leaf, so that a body
+/// taking it by value (`auto x`) holds the same leaf.
+template <std::size_t D, class V>
+using carry_ref_t = leaf_ref<carry_leaf_t<D, V>>;
 
 /// body(carry, i), or body(carry) for a body that takes no step index.
 template <class Body, class C>
@@ -194,8 +206,8 @@ bool same_tensor(xt::xarray<V> const& a, xt::xarray<V> const& b) {
 
 /// The captured leaves L... in the expressions of a body's result `r` (C is the carry's leaf):
 /// each a leaf of the user's, held by reference; a leaf the expression owns is an error.
-template <fixed_string Name, class C, class R, class... L>
-std::tuple<L const*...> captured_in(R const& r, type_list<L...>) {
+template <fixed_string Name, class C, class R, class... L, class... Bodies>
+std::tuple<L const*...> captured_in(R const& r, type_list<L...>, Bodies const&... bodies) {
     std::tuple<L const*...> found{};
     for_each_part(r, [&](auto const& part) {
         for_each_node(part, [](auto const& n) {
@@ -213,6 +225,27 @@ std::tuple<L const*...> captured_in(R const& r, type_list<L...>) {
               std::get<L const*>(found) ? std::get<L const*>(found) : find_leaf<L>(part)),
          ...);
     });
+    // A leaf captured by value is a copy inside the body, which gradients would not reach.
+    auto const inside = [&](void const* p) {
+        auto const* at = static_cast<char const*>(p);
+        auto const in = [at](auto const& body) {
+            auto const* begin = reinterpret_cast<char const*>(&body);
+            return !std::less<char const*>{}(at, begin)
+                   && std::less<char const*>{}(at, begin + sizeof(body));
+        };
+        return (in(bodies) || ...);
+    };
+    auto const check = [&]<class Leaf>(Leaf const* p) {
+        if (inside(p)) {
+            throw error("xtad::" + std::string(Name.view()) + ": the body captures the leaf '"
+                        + std::string(Leaf::name.view())
+                        + "' by value, a copy that gradients do not reach: capture leaves by "
+                          "reference ([&] or [&"
+                        + std::string(Leaf::name.view()) + "])");
+        }
+    };
+    (check(std::get<L const*>(found)), ...);
+    (void)check; // a body that captures no leaf
     return found;
 }
 
@@ -286,6 +319,7 @@ struct loop_state;
 template <fixed_string Name, class V, class Body, class Exit, class Carry, class... L, bool Scan>
 struct loop_state<Name, V, Body, Exit, Carry, type_list<L...>, Scan> {
     using results = std::tuple<xt::xarray<V>, std::conditional_t<true, xt::xarray<V>, L>...>;
+    static constexpr bool counted = std::is_same_v<Exit, count_steps>;
 
     Body body;
     Exit exit;
@@ -294,9 +328,16 @@ struct loop_state<Name, V, Body, Exit, Carry, type_list<L...>, Scan> {
     std::size_t max_steps = 0;
     checkpoint keep;
     Carry carry;
+    // What the body is given: a reference to the carry, itself in the state, so that a body
+    // may take it by value (a copy of the reference) or capture it by reference in a loop of
+    // its own, which outlives the call.
+    leaf_ref<Carry> const carry_ref;
     std::tuple<L const*...> captured;
     std::string grad_fn;
-    shape_t out_shape; // scan: the shape of one output
+    shape_t out_shape;                // scan: the shape of one output
+    std::function<void()> clear_body; // clears the caches of what the body captures
+    // Alive while an adjoint of the loop exists: only then does an evaluation keep carries.
+    std::weak_ptr<int> wanted;
 
     // Filled by each evaluation of the loop: the trip count, the kept carries (that of step
     // lo + j·every at j), scan's outputs, and the last reverse passes (their seeds and results).
@@ -309,16 +350,30 @@ struct loop_state<Name, V, Body, Exit, Carry, type_list<L...>, Scan> {
     loop_state(Body b, Exit e, Carry c)
         : body(std::move(b))
         , exit(std::move(e))
-        , carry(std::move(c)) {}
+        , carry(std::move(c))
+        , carry_ref(carry) {}
 
-    auto step_body(std::size_t i) const { return call_body(body, carry, i); }
+    auto step_body(std::size_t i) const { return call_body(body, carry_ref, i); }
 
-    /// Frees what an evaluation kept for its reverse pass; called at the end of the evaluation,
-    /// where the tree's caches are cleared.
+    /// Frees what an evaluation kept for its reverse pass, and clears the caches of what the
+    /// body captures; called where the tree's caches are cleared.
     void clear() {
         kept = {};
         outputs = {};
         passes = {};
+        if (clear_body) {
+            clear_body();
+        }
+    }
+
+    /// A token that an adjoint of the loop holds: while one exists, evaluations keep carries.
+    std::shared_ptr<int> want_reverse() {
+        std::shared_ptr<int> token = wanted.lock();
+        if (!token) {
+            token = std::make_shared<int>(0);
+            wanted = token;
+        }
+        return token;
     }
 
     void check_shape(shape_t const& s, shape_t const& want, char const* what, std::size_t i) const {
@@ -349,7 +404,7 @@ struct loop_state<Name, V, Body, Exit, Carry, type_list<L...>, Scan> {
     }
 
     bool go_on() {
-        if constexpr (std::is_same_v<Exit, count_steps>) {
+        if constexpr (counted) {
             return steps < hi - lo;
         } else {
             if (!exit(primal_values(carry.value()))) {
@@ -367,14 +422,34 @@ struct loop_state<Name, V, Body, Exit, Carry, type_list<L...>, Scan> {
     /// The loop's last carry from its initial carry, keeping the carries the reverse pass will
     /// need (and a scan's outputs).
     xt::xarray<V> run(xt::xarray<V> const& init) {
+        // On a throw (a carry of another shape, while_loop's max_steps), nothing stays kept.
+        struct release {
+            loop_state& s;
+            int const pending = std::uncaught_exceptions();
+            ~release() {
+                if (std::uncaught_exceptions() > pending) {
+                    s.kept = {};
+                    s.outputs = {};
+                }
+            }
+        } const on_throw{*this};
         passes.clear();
         kept.clear();
         steps = 0;
-        every = keep.every_k;
-        if (every == 0) {
-            std::size_t const n = std::is_same_v<Exit, count_steps> ? hi - lo : max_steps;
+        // Without an adjoint to read them, only the first carry is kept (a reverse pass would
+        // compute the others again). checkpoint::sqrt() is ⌈√n⌉ for a known trip count; for
+        // while_loop's, the kept carries are thinned as they come: when they are more than
+        // 2 every, every other one goes and every doubles, so that about 2√n are kept.
+        bool const thin = !wanted.expired() && keep.every_k == 0 && !counted;
+        if (wanted.expired()) {
+            every = std::numeric_limits<std::size_t>::max();
+        } else if (keep.every_k != 0) {
+            every = keep.every_k;
+        } else if (counted) {
             every = std::max<std::size_t>(
-                1, static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(n)))));
+                1, static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(hi - lo)))));
+        } else {
+            every = 1;
         }
         std::size_t const out_size = size_of(out_shape);
         if constexpr (Scan) {
@@ -388,6 +463,13 @@ struct loop_state<Name, V, Body, Exit, Carry, type_list<L...>, Scan> {
                 advance(lo + steps, Scan ? outputs.data() + steps * out_size : nullptr);
             if (steps % every == 0) {
                 kept.push_back(std::move(carry.value()));
+                if (thin && kept.size() > 2 * every) {
+                    for (std::size_t j = 1; 2 * j < kept.size(); ++j) {
+                        kept[j] = std::move(kept[2 * j]);
+                    }
+                    kept.resize((kept.size() + 1) / 2);
+                    every *= 2;
+                }
             }
             carry.value() = std::move(next);
             ++steps;
@@ -411,7 +493,7 @@ struct loop_state<Name, V, Body, Exit, Carry, type_list<L...>, Scan> {
         }
         std::size_t const out_size = size_of(out_shape);
         std::vector<xt::xarray<V>> segment;
-        std::size_t const segments = (steps + every - 1) / every;
+        std::size_t const segments = steps == 0 ? 0 : (steps - 1) / every + 1;
         for (std::size_t s = segments; s-- > 0;) {
             std::size_t const first = s * every;
             std::size_t const len = std::min(every, steps - first);
@@ -517,6 +599,7 @@ struct scan_outputs_op : tensor_op<Name, "StackBackward0"> {
 template <fixed_string Name, class State, std::size_t J, loop_seed From>
 struct loop_adjoint_op : tensor_op<Name, "?"> {
     std::shared_ptr<State> state;
+    std::shared_ptr<int> wants_carries = state->want_reverse();
     void clear() const { state->clear(); }
     static constexpr bool on_duals = true;
     static constexpr std::size_t shown = 1;
@@ -572,7 +655,7 @@ template <fixed_string Name, bool Scan, class Exit, class Body, class Init, clas
 auto make_loop(Body body, Exit exit, Init&& init, std::size_t lo, std::size_t hi,
                std::size_t max_steps, checkpoint keep, Make const& make) {
     auto x0 = as_node(std::forward<Init>(init));
-    using C0 = carry_leaf_t<0, value_t<decltype(x0)>>;
+    using C0 = carry_ref_t<0, value_t<decltype(x0)>>;
     // After a slip, one error and an expression of the same kind, so that no cascade follows.
     auto const failed = [&] {
         if constexpr (Scan) {
@@ -598,10 +681,14 @@ auto make_loop(Body body, Exit exit, Init&& init, std::size_t lo, std::size_t hi
                                               "body that also returns an output per step is "
                                               "scan's");
             return failed();
-        } else if constexpr (!Expression<B0> || is_leaf<B0>) {
+        } else if constexpr (!Expression<B0>) {
+            static_assert(always_false<Body>, "xtad: a loop's body must return an xtad "
+                                              "expression of the carry (the next carry)");
+            return failed();
+        } else if constexpr (!list_has_leaf<typename result_leaves<R0>::type, carry_name<0>>) {
             static_assert(always_false<Body>,
-                          "xtad: a loop's body must return an xtad expression of the carry (the "
-                          "next carry), built from it, not the carry itself");
+                          "xtad: a loop's body does not read its carry; it is called as "
+                          "body(carry, i), the carry first (JAX's fori_loop body is (i, carry))");
             return failed();
         } else {
             return build_loop<Name, Scan, R0>(std::move(body), std::move(exit), std::move(x0), lo,
@@ -621,7 +708,7 @@ auto build_loop(Body body, Exit exit, I x0, std::size_t lo, std::size_t hi, std:
     using V = value_t<B0>;
     constexpr std::size_t depth = max_carry_depth<typename result_leaves<R0>::type> + 1;
     using C = carry_leaf_t<depth, V>;
-    using R = body_result_t<Body, C>;
+    using R = body_result_t<Body, leaf_ref<C>>;
     static_assert(
         std::is_same_v<value_t<std::remove_cvref_t<decltype(next_of(std::declval<R const&>()))>>,
                        V>,
@@ -647,11 +734,20 @@ auto build_loop(Body body, Exit exit, I x0, std::size_t lo, std::size_t hi, std:
         state->out_shape = std::get<1>(r).shape();
     }
     state->grad_fn = grad_fn_name(next_of(r));
-    state->captured = captured_in<Name, C>(r, Captured{});
+    state->captured = captured_in<Name, C>(r, Captured{}, state->body);
+    // What the body captures besides leaves (a sum, a product, another loop) is cleared with
+    // the loop, so that it is computed again from the leaves' values of each evaluation.
+    state->clear_body = [r] { for_each_part(r, [](auto const& part) { clear_caches(part); }); };
     return [&]<class... L>(type_list<L...>) {
         return make(state, std::move(x0), leaf_ref<L>(*std::get<L const*>(state->captured))...);
     }(Captured{});
 }
+
+/// A branch of cond, callable on its operand X, and returning an expression.
+template <class F, class X>
+constexpr bool is_branch = std::is_invocable_v<F const&, X const&>;
+template <class F, class X>
+constexpr bool branch_gives_expression = Expression<std::invoke_result_t<F const&, X const&>>;
 
 /// What cond keeps: its branches, its operand as a leaf of its own (as a loop's carry), the leaves
 /// the branches capture, and which branch the last evaluation took.
@@ -666,23 +762,35 @@ struct cond_state<V, F, G, Pred, Carry, type_list<L...>> {
     G g;
     Pred pred;
     Carry carry;
+    leaf_ref<Carry> const carry_ref; // what the branches are given, as a loop's body
     std::tuple<L const*...> captured;
     shape_t out_shape;
     std::string grad_fn;
     bool taken = true;
     std::optional<std::pair<xt::xarray<V>, results>> last;
 
-    void clear() { last.reset(); }
+    std::function<void()> clear_body; // clears the caches of what the branches capture
+
+    void clear() {
+        last.reset();
+        if (clear_body) {
+            clear_body();
+        }
+    }
+
+    /// cond keeps nothing for its reverse pass (its operand's value is its leaf's).
+    std::shared_ptr<int> want_reverse() { return {}; }
 
     cond_state(F f_, G g_, Pred p, Carry c)
         : f(std::move(f_))
         , g(std::move(g_))
         , pred(std::move(p))
-        , carry(std::move(c)) {}
+        , carry(std::move(c))
+        , carry_ref(carry) {}
 
     template <class Branch>
     xt::xarray<V> value_of(Branch const& branch) const {
-        auto const b = branch(carry);
+        auto const b = branch(carry_ref);
         if (b.shape() != out_shape) {
             throw error("xtad::cond: the branch taken returned shape " + shape_str(b.shape())
                         + " where it returned " + shape_str(out_shape) + " when cond was called");
@@ -707,7 +815,7 @@ struct cond_state<V, F, G, Pred, Carry, type_list<L...>> {
         }
         results out = zero_results<results>(carry.shape(), captured);
         auto const through = [&](auto const& branch) {
-            add_gradients(branch(carry), xtad::ref(seed), out_shape, carry, captured,
+            add_gradients(branch(carry_ref), xtad::ref(seed), out_shape, carry, captured,
                           std::get<0>(out), out);
         };
         if (taken) {
@@ -756,6 +864,11 @@ struct cond_op : tensor_op<"cond", "?"> {
 /// forward mode carries tangents through them, and second derivatives are taken by forward over
 /// reverse. The body may also take the carry alone. `keep` says which carries the reverse pass
 /// keeps (checkpoint::all() by default).
+///
+/// The body is called again at every evaluation's every step, after fori_loop has returned:
+/// capture leaves by reference and anything else (a local expression, a number) by value, or
+/// make sure it outlives the loop. The body should only build an expression: calling eval,
+/// grad or filter in it (which evaluate at once) is not supported.
 template <class Body, class Init>
 requires Operand<Init>
 auto fori_loop(std::size_t lo, std::size_t hi, Body body, Init&& init,
@@ -817,16 +930,13 @@ template <class Pred, class F, class G, class X>
 requires Operand<X>
 auto cond(Pred pred, F f, G g, X&& x) {
     auto x0 = detail::as_node(std::forward<X>(x));
-    using C0 = detail::carry_leaf_t<0, value_t<decltype(x0)>>;
-    if constexpr (!std::is_invocable_v<F const&,
-                                       C0 const&> || !std::is_invocable_v<G const&, C0 const&>) {
+    using C0 = detail::carry_ref_t<0, value_t<decltype(x0)>>;
+    if constexpr (!detail::is_branch<F, C0> || !detail::is_branch<G, C0>) {
         static_assert(detail::always_false<F>,
                       "xtad::cond: each branch is called as branch(x), with x an xtad expression");
         return x0;
-    } else if constexpr (
-        !Expression<std::invoke_result_t<
-            F const&,
-            C0 const&>> || !Expression<std::invoke_result_t<G const&, C0 const&>> || is_leaf<std::invoke_result_t<F const&, C0 const&>> || is_leaf<std::invoke_result_t<G const&, C0 const&>>) {
+    } else if constexpr (!detail::branch_gives_expression<
+                             F, C0> || !detail::branch_gives_expression<G, C0>) {
         static_assert(detail::always_false<F>,
                       "xtad::cond: each branch must return an xtad expression built from x");
         return x0;
@@ -838,8 +948,8 @@ auto cond(Pred pred, F f, G g, X&& x) {
             std::max(detail::max_carry_depth<leaves_t<F0>>, detail::max_carry_depth<leaves_t<G0>>)
             + 1;
         using C = detail::carry_leaf_t<depth, V>;
-        using FR = std::invoke_result_t<F const&, C const&>;
-        using GR = std::invoke_result_t<G const&, C const&>;
+        using FR = std::invoke_result_t<F const&, leaf_ref<C> const&>;
+        using GR = std::invoke_result_t<G const&, leaf_ref<C> const&>;
         using Captured = typename detail::without<
             typename detail::unique_names<detail::concat_t<leaves_t<FR>, leaves_t<GR>>>::type,
             C::name>::type;
@@ -847,8 +957,8 @@ auto cond(Pred pred, F f, G g, X&& x) {
         shape_t const s = x0.shape();
         auto state = std::make_shared<State>(std::move(f), std::move(g), std::move(pred),
                                              C(xt::xarray<V>(xt::zeros<V>(s))));
-        auto const fr = state->f(state->carry);
-        auto const gr = state->g(state->carry);
+        auto const fr = state->f(state->carry_ref);
+        auto const gr = state->g(state->carry_ref);
         if (fr.shape() != gr.shape()) {
             throw error("xtad::cond: the branches return shapes " + shape_str(fr.shape()) + " and "
                         + shape_str(gr.shape()) + "; both must return one shape");
@@ -859,7 +969,12 @@ auto cond(Pred pred, F f, G g, X&& x) {
         } else {
             state->grad_fn = detail::grad_fn_name(fr);
         }
-        state->captured = detail::captured_in<"cond", C>(std::pair{fr, gr}, Captured{});
+        state->captured =
+            detail::captured_in<"cond", C>(std::pair{fr, gr}, Captured{}, state->f, state->g);
+        state->clear_body = [fr, gr] {
+            clear_caches(fr);
+            clear_caches(gr);
+        };
         return [&]<class... L>(detail::type_list<L...>) {
             return detail::make_tensor(detail::cond_op<State>{{}, state}, std::move(x0),
                                        leaf_ref<L>(*std::get<L const*>(state->captured))...);
