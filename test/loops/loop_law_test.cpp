@@ -176,6 +176,20 @@ TEST_CASE("loops: a leaf captured by value is an error that says how to capture 
              "not reach: capture leaves by reference ([&] or [&k])");
 }
 
+TEST_CASE("loops: a negative bound is an error, not a huge trip count") {
+    auto x0 = var<"x0">(xt::xarray<double>{0.5, -0.5});
+    int const n = 0;
+    CHECK(error_of([&] {
+              (void)fori_loop(
+                  0, n - 1, [](auto const& x) { return 2. * x; }, x0);
+          })
+          == "xtad::fori_loop: hi is -1; step indices are from 0 (a std::size_t)");
+    CHECK(error_of([&] {
+              (void)scan([](auto const& x) { return std::pair{2. * x, x}; }, x0, n - 1);
+          })
+          == "xtad::scan: n is -1; step indices are from 0 (a std::size_t)");
+}
+
 TEST_CASE("loops: no steps give the initial carry, and its gradient the seed") {
     auto x0 = var<"x0">(euler_x0);
     auto k = var<"k">(xt::xarray<double>(0.7));

@@ -301,6 +301,16 @@ decltype(auto) primal_values(xt::xarray<V> const& x) {
 /// How many reverse passes (seeds) a loop keeps its results for, in one evaluation.
 inline constexpr std::size_t kept_passes = 4;
 
+/// A step bound given as a signed number (so that an int that went below 0 is not taken for a
+/// huge size_t), checked: `what` of op `op`.
+inline std::size_t step_count(char const* op, char const* what, std::ptrdiff_t v) {
+    if (v < 0) {
+        throw error(std::string("xtad::") + op + ": " + what + " is " + std::to_string(v)
+                    + "; step indices are from 0 (a std::size_t)");
+    }
+    return static_cast<std::size_t>(v);
+}
+
 /// A for loop's exit: after hi − lo steps.
 struct count_steps {};
 
@@ -871,11 +881,13 @@ struct cond_op : tensor_op<"cond", "?"> {
 /// grad or filter in it (which evaluate at once) is not supported.
 template <class Body, class Init>
 requires Operand<Init>
-auto fori_loop(std::size_t lo, std::size_t hi, Body body, Init&& init,
+auto fori_loop(std::ptrdiff_t lo, std::ptrdiff_t hi, Body body, Init&& init,
                checkpoint keep = checkpoint::all()) {
+    std::size_t const from = detail::step_count("fori_loop", "lo", lo);
+    std::size_t const to = std::max(from, detail::step_count("fori_loop", "hi", hi));
     return detail::make_loop<"fori_loop", false>(
-        std::move(body), detail::count_steps{}, std::forward<Init>(init), lo, std::max(lo, hi), 0,
-        keep, [](auto const& state, auto&& x0, auto&&... leaves) {
+        std::move(body), detail::count_steps{}, std::forward<Init>(init), from, to, 0, keep,
+        [](auto const& state, auto&& x0, auto&&... leaves) {
             using State = typename std::remove_cvref_t<decltype(state)>::element_type;
             return detail::make_tensor(detail::loop_op<"fori_loop", State>{{}, state},
                                        std::move(x0), std::move(leaves)...);
@@ -904,9 +916,10 @@ auto while_loop(Cond cond, Body body, Init&& init, while_options opts = {}) {
 /// fori_loop's.
 template <class Body, class Init>
 requires Operand<Init>
-auto scan(Body body, Init&& init, std::size_t n, checkpoint keep = checkpoint::all()) {
+auto scan(Body body, Init&& init, std::ptrdiff_t n, checkpoint keep = checkpoint::all()) {
     return detail::make_loop<"scan", true>(
-        std::move(body), detail::count_steps{}, std::forward<Init>(init), 0, n, 0, keep,
+        std::move(body), detail::count_steps{}, std::forward<Init>(init), 0,
+        detail::step_count("scan", "n", n), 0, keep,
         [](auto const& state, auto&& x0, auto&&... leaves) {
             using State = typename std::remove_cvref_t<decltype(state)>::element_type;
             auto last = detail::make_tensor(detail::loop_op<"scan", State>{{}, state},
