@@ -76,6 +76,16 @@ void notebook() {
     expect(xtad::jacfwd<1>(f, xtad::at(x0)) == J, "jacfwd<1> differs from the loop");
     expect(xtad::jacfwd<4>(f, xtad::at(x0)) == J, "jacfwd<4> differs from the loop");
 
+    // [fixed]
+    // A point of a size known at compile time: the Jacobian's size is known too, and the call
+    // allocates nothing (a solver's inner loop).
+    xt::xtensor_fixed<double, xt::xshape<2>> const p0 = {1., 2.};
+    xt::xtensor_fixed<double, xt::xshape<2, 2>> const J_fixed = xtad::jacfwd(f, xtad::at(p0));
+    // [fixed]
+    static_assert(std::is_same_v<decltype(xtad::jacfwd(f, xtad::at(p0))),
+                                 xt::xtensor_fixed<double, xt::xshape<2, 2>>>);
+    expect(J_fixed == J, "jacfwd at a fixed-size point differs from the loop");
+
     // [jvp_vjp]
     // J v, a column combination, in one forward pass; w^T J, a row combination, in one reverse
     // pass. Both return the value f(x0) too.

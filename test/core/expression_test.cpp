@@ -4,42 +4,18 @@
 #include <xtad/ops.hpp>
 #include <xtad/reverse.hpp>
 
+#include "support/allocation_count.hpp" // counts every allocation of this program
 #include "support/error_of.hpp"
 
 #include <boost/hana/integral_constant.hpp>
 #include <doctest/doctest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <sstream>
 #include <tuple>
 #include <type_traits>
 #include <vector>
 
 using namespace xtad;
-
-// Every allocation of this test program is counted, so that a test can say how many a call makes.
-namespace {
-std::atomic<std::size_t> allocation_count{0};
-std::size_t allocations() {
-    return allocation_count.load();
-}
-} // namespace
-
-void* operator new(std::size_t n) {
-    ++allocation_count;
-    if (void* p = std::malloc(n == 0 ? 1 : n)) {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
 
 namespace {
 

@@ -63,7 +63,7 @@ std::size_t factorisations(E const& e) {
         using N = std::remove_cvref_t<decltype(node)>;
         if constexpr (requires { node.operands; }) {
             if constexpr (std::is_same_v<typename N::op_type, lu_op>) {
-                slots.insert(node.cache.slot.get());
+                slots.insert(node.cache.identity());
             }
         }
     });

@@ -144,6 +144,17 @@ requires xt::is_xexpression<X>::value tensor_constant < detail::type_tag<X> {}
     return {nullptr};
 }
 
+namespace detail {
+template <class S>
+struct static_shape<scalar<S>> {
+    using type = xt::fixed_shape<>;
+};
+template <long long Num, long long Den>
+struct static_shape<static_constant<Num, Den>> {
+    using type = xt::fixed_shape<>;
+};
+} // namespace detail
+
 } // namespace xtad
 
 namespace xtad {

@@ -5,7 +5,9 @@
 
 #include "xtad/core/node.hpp"
 
+#include <array>
 #include <cstddef>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -15,38 +17,50 @@
 namespace xtad {
 
 /// One element of a tensor, `x(i, j)`: a 0-d expression. Only that element is computed (no
-/// materialisation of x); its adjoint scatters the seed into that element.
+/// materialisation of x); its adjoint scatters the seed into that element. K is the number of
+/// indices, so that they are held inline (building `x(i)` allocates nothing and copies as a
+/// plain array).
+template <std::size_t K>
 struct index_op {
     static constexpr std::string_view name = "index";
     static constexpr std::string_view grad_fn_all = "SelectBackward0";
     static constexpr std::string_view grad_fn_axes = "SelectBackward0";
     /// As written: a negative index counts from the end, as in torch (x(-1) is the last).
-    std::vector<std::ptrdiff_t> index;
+    std::array<std::ptrdiff_t, K> index;
 
-    shape_t result_shape(shape_t const& in, axes_t const&) const {
-        (void)element_at(in);
-        return {};
-    }
+    /// 0-d. Not checked here, as the shape rule runs at every step of building and evaluating
+    /// a tree: index() checks the index where it is written, and every evaluation computes
+    /// element_at, which checks it against the tensor's shape then (a leaf may have been
+    /// resized in between).
+    shape_t result_shape(shape_t const&, axes_t const&) const { return {}; }
     /// The row-major position of the element in a tensor of shape `in` (checked): an op that
-    /// reads one element says where, and the evaluator computes that element alone.
-    std::size_t element_at(shape_t const& in) const {
-        bool ok = index.size() == in.size();
+    /// reads one element says where, and the evaluator computes that element alone. `in` is any
+    /// sequence of extents (a shape_t, a fixed-size tensor's own shape).
+    template <class S>
+    std::size_t element_at(S const& in) const {
+        bool ok = std::size(in) == K;
         std::size_t flat = 0;
-        for (std::size_t d = 0; ok && d < in.size(); ++d) {
-            auto const n = static_cast<std::ptrdiff_t>(in[d]);
-            auto const k = index[d] < 0 ? index[d] + n : index[d];
-            ok = k >= 0 && k < n;
-            flat = flat * in[d] + static_cast<std::size_t>(k);
-        }
-        if (!ok) {
-            std::string i;
-            for (std::size_t d = 0; d < index.size(); ++d) {
-                i += (d ? ", " : "") + std::to_string(index[d]);
+        if (ok) {
+            auto extent = std::begin(in);
+            for (std::size_t d = 0; d < K; ++d, ++extent) {
+                auto const n = static_cast<std::ptrdiff_t>(*extent);
+                auto const k = index[d] < 0 ? index[d] + n : index[d];
+                ok = ok && k >= 0 && k < n;
+                flat = flat * static_cast<std::size_t>(n) + static_cast<std::size_t>(k);
             }
-            throw error("xtad::index: index (" + i + ") is out of range for a tensor of shape "
-                        + detail::shape_str(in));
+        }
+        if (!ok) [[unlikely]] {
+            out_of_range(detail::to_shape(in));
         }
         return flat;
+    }
+    [[noreturn]] void out_of_range(shape_t const& in) const {
+        std::string i;
+        for (std::size_t d = 0; d < K; ++d) {
+            i += (d ? ", " : "") + std::to_string(index[d]);
+        }
+        throw error("xtad::index: index (" + i + ") is out of range for a tensor of shape "
+                    + detail::shape_str(in));
     }
     /// The one element read: below, the argument's adjoint is an exact zero elsewhere, whatever
     /// the partials there (an infinite one included), as below a view.
@@ -65,15 +79,27 @@ struct index_op {
     }
 };
 
+namespace detail {
+/// x(i, j): one element, 0-d whatever x is.
+template <std::size_t K, class E>
+struct static_shape<reduce<index_op<K>, E>> {
+    using type = xt::fixed_shape<>;
+};
+} // namespace detail
+
 /// `x(i, j, ...)`: the element at that index, as a 0-d expression (torch's `x[i, j]`; a
 /// negative index counts from the end).
 template <Expression E, class... I>
 requires(std::is_integral_v<I>&&...) auto index(E&& e, I... i) {
     using A = node_t<E>;
     A arg = detail::as_node(std::forward<E>(e));
-    reduce<index_op, A> node{
-        std::move(arg), axes_t{}, {}, index_op{{static_cast<std::ptrdiff_t>(i)...}}};
-    (void)node.shape();
+    using Op = index_op<sizeof...(I)>;
+    reduce<Op, A> node{std::move(arg), axes_t{}, {}, Op{{static_cast<std::ptrdiff_t>(i)...}}};
+    if constexpr (LeafLike<A>) {
+        (void)node.op.element_at(detail::leaf_of(node.arg).value().shape());
+    } else {
+        (void)node.op.element_at(node.arg.shape());
+    }
     return node;
 }
 

@@ -318,6 +318,14 @@ constexpr bool is_leaf_ref = false;
 template <class L>
 constexpr bool is_leaf_ref<leaf_ref<L>> = true;
 
+namespace detail {
+template <fixed_string N, auto Tag>
+struct static_shape<leaf<N, Tag>> : container_static_shape<typename leaf<N, Tag>::container_type> {
+};
+template <class L>
+struct static_shape<leaf_ref<L>> : static_shape<L> {};
+} // namespace detail
+
 /// A leaf, or a reference to one inside a tree.
 template <class E>
 concept LeafLike = is_leaf<std::remove_cvref_t<E>> || is_leaf_ref<std::remove_cvref_t<E>>;

@@ -109,7 +109,13 @@ struct unary {
     E arg;
     [[no_unique_address]] Op op{};
 
-    shape_t shape() const { return arg.shape(); }
+    shape_t shape() const {
+        if constexpr (detail::has_static_shape<unary>) {
+            return detail::known_shape<unary>();
+        } else {
+            return arg.shape();
+        }
+    }
 
     /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
     template <class... I>
@@ -117,6 +123,11 @@ struct unary {
         return index(*this, i...);
     }
 };
+
+namespace detail {
+template <class Op, class A>
+struct static_shape<unary<Op, A>> : static_shape<A> {};
+} // namespace detail
 
 /// `op(lhs, rhs)` for an elementwise op; the shapes broadcast as in numpy and torch.
 template <class Op, class L, class R>
@@ -138,7 +149,13 @@ struct binary {
     R rhs;
     [[no_unique_address]] Op op{};
 
-    shape_t shape() const { return detail::broadcast_shapes(lhs.shape(), rhs.shape(), Op::name); }
+    shape_t shape() const {
+        if constexpr (detail::has_static_shape<binary>) {
+            return detail::known_shape<binary>(); // checked by the compiler
+        } else {
+            return detail::broadcast_shapes(lhs.shape(), rhs.shape(), Op::name);
+        }
+    }
 
     /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
     template <class... I>
@@ -146,6 +163,11 @@ struct binary {
         return index(*this, i...);
     }
 };
+
+namespace detail {
+template <class Op, class L, class R>
+struct static_shape<binary<Op, L, R>> : broadcast_static<static_shape_t<L>, static_shape_t<R>> {};
+} // namespace detail
 
 /// `where(cond, a, b)`: a where the mask is true, b elsewhere.
 template <class C, class A, class B>
@@ -165,8 +187,13 @@ struct select {
     B else_;
 
     shape_t shape() const {
-        return detail::broadcast_shapes(
-            cond.shape(), detail::broadcast_shapes(then_.shape(), else_.shape(), "where"), "where");
+        if constexpr (detail::has_static_shape<select>) {
+            return detail::known_shape<select>();
+        } else {
+            return detail::broadcast_shapes(
+                cond.shape(), detail::broadcast_shapes(then_.shape(), else_.shape(), "where"),
+                "where");
+        }
     }
 
     /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
@@ -175,6 +202,13 @@ struct select {
         return index(*this, i...);
     }
 };
+
+namespace detail {
+template <class C, class A, class B>
+struct static_shape<select<C, A, B>>
+    : broadcast_static<static_shape_t<C>,
+                       typename broadcast_static<static_shape_t<A>, static_shape_t<B>>::type> {};
+} // namespace detail
 
 /// The axes a reduction runs over, normalised (non-negative, sorted, unique); empty with
 /// `all` set for a reduction over every element.
@@ -248,21 +282,52 @@ inline std::size_t reduced_count(shape_t const& in, axes_t const& axes) {
 } // namespace detail
 
 /// A value computed once per evaluation and shared by every copy of the node that owns it:
-/// the materialisation points of a tree (reductions, and later matmul, inverse, solve).
+/// the materialisation points of a tree (reductions, stacks, matmul, inverse, solve).
+///
+/// The shared block is made when it is first needed: when the node is copied (the copies must
+/// share it) or when a value is stored. A node built and moved into a tree, evaluated without
+/// being materialised (an `x(i)` of a leaf, read in place), allocates nothing.
 template <class T>
 struct cache_slot {
     using value_type = T;
-    std::shared_ptr<std::optional<xt::xarray<T>>> slot =
-        std::make_shared<std::optional<xt::xarray<T>>>();
+    using block = std::optional<xt::xarray<T>>;
+    mutable std::shared_ptr<block> slot{};
 
-    void clear() const { slot->reset(); }
-    bool filled() const { return slot->has_value(); }
+    cache_slot() = default;
+    cache_slot(cache_slot const& o)
+        : slot(o.shared()) {}
+    cache_slot(cache_slot&&) noexcept = default;
+    cache_slot& operator=(cache_slot const& o) {
+        slot = o.shared();
+        return *this;
+    }
+    cache_slot& operator=(cache_slot&&) noexcept = default;
+    ~cache_slot() = default;
+
+    /// Which value this is: copies of one node give the same identity, other nodes another.
+    void const* identity() const { return slot ? static_cast<void const*>(slot.get()) : this; }
+
+    void clear() const {
+        if (slot) {
+            slot->reset();
+        }
+    }
+    bool filled() const { return slot && slot->has_value(); }
     template <class F>
     xt::xarray<T> const& get_or(F&& compute) const {
-        if (!*slot) {
-            slot->emplace(std::forward<F>(compute)());
+        block& b = *shared();
+        if (!b) {
+            b.emplace(std::forward<F>(compute)());
         }
-        return **slot;
+        return *b;
+    }
+
+private:
+    std::shared_ptr<block> const& shared() const {
+        if (!slot) {
+            slot = std::make_shared<block>();
+        }
+        return slot;
     }
 };
 
@@ -281,7 +346,13 @@ struct reduce {
     cache_slot<value_t<E>> cache{};
     [[no_unique_address]] Op op{};
 
-    shape_t shape() const { return op.result_shape(arg.shape(), axes); }
+    shape_t shape() const {
+        if constexpr (detail::has_static_shape<reduce>) {
+            return detail::known_shape<reduce>(); // x(i): checked where it is evaluated
+        } else {
+            return op.result_shape(arg.shape(), axes);
+        }
+    }
 
     /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).
     template <class... I>
@@ -352,6 +423,9 @@ struct stack_node {
     cache_slot<std::conditional_t<std::is_void_v<value_type>, double, value_type>> cache{};
 
     shape_t shape() const {
+        if constexpr (detail::has_static_shape<stack_node>) {
+            return detail::known_shape<stack_node>(); // checked by the compiler
+        }
         shape_t const first = std::get<0>(args).shape();
         std::size_t k = 0;
         std::apply(
@@ -375,6 +449,23 @@ struct stack_node {
         return index(*this, i...);
     }
 };
+
+namespace detail {
+template <class First, class... Es>
+struct static_shape<stack_node<First, Es...>> {
+    template <class S>
+    struct prepend {
+        using type = void;
+    };
+    template <std::size_t... N>
+    struct prepend<xt::fixed_shape<N...>> {
+        using type = xt::fixed_shape<1 + sizeof...(Es), N...>;
+    };
+    using part = static_shape_t<First>;
+    using type = std::conditional_t<(std::is_same_v<static_shape_t<Es>, part> && ...),
+                                    typename prepend<part>::type, void>;
+};
+} // namespace detail
 
 /// Entry k along the first axis of `arg`: the adjoint of one expression in a stack. Lazy.
 template <class E>

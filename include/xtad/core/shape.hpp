@@ -6,8 +6,11 @@
 #include "xtad/core/xtensor.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace xtad {
@@ -59,6 +62,94 @@ inline shape_t broadcast_shapes(shape_t const& a, shape_t const& b, std::string_
         out[i] = da == 1 ? db : da;
     }
     return out;
+}
+
+// Shapes the compiler knows: leaves over xtensor_fixed, elements of them, elementwise ops and
+// stacks of such (each node type says so where it is defined). Their shape() needs no work at
+// run time, and a transform of a fixed-size point can return a fixed-size result.
+
+/// The fixed shape of a container type (xt::xtensor_fixed<T, xt::xshape<...>>), else void.
+template <class C>
+struct container_static_shape {
+    using type = void;
+};
+template <class T, std::size_t... N, xt::layout_type L, bool SH, class Tag>
+struct container_static_shape<xt::xfixed_container<T, xt::fixed_shape<N...>, L, SH, Tag>> {
+    using type = std::conditional_t<L == xt::layout_type::row_major, xt::fixed_shape<N...>, void>;
+};
+
+/// How many elements a fixed shape has.
+template <class S>
+constexpr std::size_t static_elements = 0;
+template <std::size_t... N>
+constexpr std::size_t static_elements<xt::fixed_shape<N...>> = (std::size_t(1) * ... * N);
+
+/// The numpy broadcast of two fixed shapes, or void where either is unknown or they do not
+/// broadcast (the shape rule then says why, at run time).
+template <class A, class B>
+struct broadcast_static {
+    using type = void;
+};
+template <std::size_t... A, std::size_t... B>
+struct broadcast_static<xt::fixed_shape<A...>, xt::fixed_shape<B...>> {
+    static constexpr std::size_t na = sizeof...(A), nb = sizeof...(B);
+    static constexpr std::size_t n = na > nb ? na : nb;
+    struct result {
+        std::array<std::size_t, n> dims{};
+        bool ok = true;
+    };
+    static constexpr result compute() {
+        constexpr std::array<std::size_t, na> a{A...};
+        constexpr std::array<std::size_t, nb> b{B...};
+        result r;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::size_t const da = i < n - na ? 1 : a[i - (n - na)];
+            std::size_t const db = i < n - nb ? 1 : b[i - (n - nb)];
+            r.ok = r.ok && (da == db || da == 1 || db == 1);
+            r.dims[i] = da == 1 ? db : da;
+        }
+        return r;
+    }
+    static constexpr result r = compute();
+    template <std::size_t... I>
+    static xt::fixed_shape<r.dims[I]...> make(std::index_sequence<I...>);
+    using type = std::conditional_t<r.ok, decltype(make(std::make_index_sequence<n>{})), void>;
+};
+
+template <class E>
+struct static_shape {
+    using type = void;
+};
+
+template <class E>
+using static_shape_t = typename static_shape<E>::type;
+
+/// Two fixed shapes one after the other (a Jacobian's out.shape + in.shape), or void.
+template <class A, class B>
+struct concat_static {
+    using type = void;
+};
+template <std::size_t... A, std::size_t... B>
+struct concat_static<xt::fixed_shape<A...>, xt::fixed_shape<B...>> {
+    using type = xt::fixed_shape<A..., B...>;
+};
+
+/// Whether the compiler knows E's shape.
+template <class E>
+constexpr bool has_static_shape = !std::is_void_v<static_shape_t<E>>;
+
+/// A fixed shape as a runtime shape.
+template <class S>
+struct static_shape_value;
+template <std::size_t... N>
+struct static_shape_value<xt::fixed_shape<N...>> {
+    static shape_t get() { return shape_t{N...}; }
+};
+
+/// The shape of E, which the compiler knows: no operand is asked for its own.
+template <class E>
+shape_t known_shape() {
+    return static_shape_value<static_shape_t<E>>::get();
 }
 
 constexpr static_size combine(static_size a, static_size b) {

@@ -3,6 +3,7 @@
 #include "xtad/core/cxx20.hpp"
 
 #include "xtad/core/anomaly.hpp"
+#include "xtad/core/index.hpp"
 #include "xtad/core/node.hpp"
 #include "xtad/ops/slice.hpp"
 
@@ -198,6 +199,14 @@ struct constant_kernel {
     S const& at(std::size_t) const { return value; }
 };
 
+/// One element of a tensor (a leaf's `x(i)`), read when the loop is bound, before the loop
+/// writes anything (its result may be that very tensor: a solver's update in place).
+template <class W>
+struct element_kernel {
+    W value;
+    W const& at(std::size_t) const { return value; }
+};
+
 /// Whether a kernel is a built-in number, the same at every element (a scalar constant).
 template <class K>
 constexpr bool is_number_kernel = false;
@@ -315,8 +324,8 @@ bool same_node(N const& a, N const& b) {
         return &a.get() == &b.get();
     } else if constexpr (is_static_constant<N>) {
         return true;
-    } else if constexpr (requires { a.cache.slot; }) {
-        return a.cache.slot == b.cache.slot; // copies of a materialised node share its slot
+    } else if constexpr (requires { a.cache.identity(); }) {
+        return a.cache.identity() == b.cache.identity(); // copies share a materialised value
     } else if constexpr (requires { a.held; }) {
         return a.held == b.held;
     } else if constexpr (requires { a.shape_; }) {
@@ -468,6 +477,16 @@ auto kernel(select<C, A, B> const& e, shape_t const& out, Ctx& ctx) {
                               detail::select_kernel<KC, KA, KB>{kernel<T>(e.cond, out, ctx),
                                                                 kernel<T>(e.then_, out, ctx),
                                                                 kernel<T>(e.else_, out, ctx)});
+}
+
+/// An element of a leaf (`x(i)`) read in place: nothing is materialised or cached.
+template <class T, std::size_t K, LeafLike E, class Ctx>
+requires detail::row_major_contiguous<typename std::remove_cvref_t<decltype(detail::leaf_of(
+    std::declval<E const&>()))>::container_type>
+auto kernel(reduce<index_op<K>, E> const& e, shape_t const&, Ctx&) {
+    auto const& c = detail::leaf_of(e.arg).value();
+    using W = std::remove_cv_t<typename std::remove_cvref_t<decltype(c)>::value_type>;
+    return detail::element_kernel<W>{c.data()[e.op.element_at(c.shape())]};
 }
 
 /// A materialised node (its value computed once per evaluation, into its cache slot) read as an
@@ -633,19 +652,36 @@ auto kernel(expand<E> const& e, shape_t const& out, Ctx&) {
     return detail::read_data(value->data(), e.kept, out, keep); // the same elements, reshaped
 }
 
+namespace detail {
+
+/// Writes the stack `e`, of shape `shape` (its own), to dst: each part's loop runs straight into
+/// its block, with no tensor of its own.
+template <class T, class V, class... Es>
+void write_stack(V* dst, stack_node<Es...> const& e, shape_t const& shape) {
+    shape_t const part(shape.begin() + 1, shape.end());
+    std::size_t const each = size_of(part);
+    std::size_t k = 0;
+    std::apply(
+        [&](auto const&... a) {
+            (
+                [&](auto const& one) {
+                    loop_context<T, std::remove_cvref_t<decltype(one)>> ctx;
+                    run_into(dst + each * k++, kernel<T>(one, part, ctx), each);
+                }(a),
+                ...);
+        },
+        e.args);
+}
+
+} // namespace detail
+
 template <class T, class... Es>
 auto const& cached(stack_node<Es...> const& e) {
     return e.cache.get_or([&] {
         using V = typename decltype(e.cache)::value_type;
-        xt::xarray<V> out(e.shape());
-        std::size_t const each = sizeof...(Es) == 0 ? 0 : out.size() / sizeof...(Es);
-        std::size_t k = 0;
-        std::apply(
-            [&](auto const&... a) {
-                ((std::copy_n(detail::materialise<V, T>(a).data(), each, out.data() + each * k++)),
-                 ...);
-            },
-            e.args);
+        shape_t const shape = e.shape();
+        xt::xarray<V> out(shape);
+        detail::write_stack<T>(out.data(), e, shape);
         return out;
     });
 }
@@ -787,6 +823,64 @@ auto const& cached(tensor_node<Op, Es...> const& e) {
 
 namespace detail {
 
+template <class E>
+constexpr bool is_stack_node = false;
+template <class... Es>
+constexpr bool is_stack_node<stack_node<Es...>> = true;
+
+/// Writes the value of `e` (element type T, of its own shape `shape`) to dst: one fused loop, or
+/// for a stack at the root (a residual function's `stack(r0, r1, ...)`) one per part, straight
+/// into the result.
+template <class T, class V, class E>
+void write(V* dst, E const& e, shape_t const& shape) {
+    if constexpr (is_stack_node<E>) {
+        write_stack<T>(dst, e, shape);
+    } else {
+        loop_context<T, E> ctx;
+        run_into(dst, kernel<T>(e, shape, ctx), size_of(shape));
+    }
+}
+
+/// Resizes `out` to `shape`; a fixed-size tensor of another shape (whose resize cannot change it)
+/// is an error, not a write past its end.
+template <class C>
+void resize_to(C& out, shape_t const& shape) {
+    out.resize(shape);
+    if (!std::equal(out.shape().begin(), out.shape().end(), shape.begin(), shape.end())) {
+        throw error("xtad::eval_into: the value has shape " + shape_str(shape)
+                    + ", which a fixed-size tensor of shape " + shape_str(to_shape(out.shape()))
+                    + " cannot hold");
+    }
+}
+
+/// Whether evaluating `e` reads the memory of `out`: `out` is (or shares storage with) one of its
+/// leaves or tensor constants.
+template <class E, class C>
+bool reads_from(E const& e, C const& out) {
+    auto const* const lo = reinterpret_cast<char const*>(out.data());
+    auto const* const hi = reinterpret_cast<char const*>(out.data() + out.size());
+    bool hit = false;
+    auto overlaps = [&](auto const& c) {
+        if constexpr (std::is_base_of_v<xt::xcontainer<std::remove_cvref_t<decltype(c)>>,
+                                        std::remove_cvref_t<decltype(c)>>) {
+            auto const* const b = reinterpret_cast<char const*>(c.data());
+            auto const* const t = reinterpret_cast<char const*>(c.data() + c.size());
+            hit = hit || (b < hi && lo < t);
+        } else {
+            hit = true; // a view (held by xtad::ref) may reach anywhere in its tensor
+        }
+    };
+    for_each_node(e, [&](auto const& n) {
+        using N = std::remove_cvref_t<decltype(n)>;
+        if constexpr (is_leaf<N> || is_leaf_ref<N>) {
+            overlaps(leaf_of(n).value());
+        } else if constexpr (requires { n.held; }) {
+            overlaps(n.get());
+        }
+    });
+    return hit;
+}
+
 /// Evaluates `e` (element type T) into `out`, resized to `shape`, `e`'s shape or one it
 /// broadcasts to: in place for a row-major container, else through a new tensor. With
 /// `Accumulate`, adds to out instead (out already has the shape).
@@ -802,7 +896,7 @@ void assign(C& out, E const& e, shape_t const& shape) {
                 dst[i] += static_cast<V>(k.at(i));
             }
         } else {
-            out.resize(shape);
+            resize_to(out, shape);
             run_into(out.data(), k, out.size());
         }
     } else {
@@ -1120,8 +1214,7 @@ xt::xarray<value_t<E>> eval(E const& e) {
     shape_t const shape = e.shape(); // checks every shape, naming the op at fault
     clear_caches(e);
     xt::xarray<value_t<E>> out(shape);
-    detail::loop_context<value_t<E>, E> ctx;
-    detail::run_into(out.data(), kernel<value_t<E>>(e, shape, ctx), out.size());
+    detail::write<value_t<E>>(out.data(), e, shape);
 #if XTAD_DETECT_ANOMALY
     if (anomaly_mode()) [[unlikely]] {
         detail::check_value<value_t<E>>(e, out);
@@ -1137,7 +1230,17 @@ template <Expression E, class C>
 void eval_into(C& out, E const& e) {
     shape_t const shape = e.shape();
     clear_caches(e);
-    detail::assign<value_t<E>>(out, e, shape);
+    if constexpr (detail::row_major_contiguous<C>) {
+        if (detail::reads_from(e, out)) {
+            // In place (`x = f(x)`): every value read before out is resized or written.
+            detail::assign<value_t<E>>(out, e, shape);
+        } else {
+            detail::resize_to(out, shape);
+            detail::write<value_t<E>>(out.data(), e, shape);
+        }
+    } else {
+        detail::assign<value_t<E>>(out, e, shape);
+    }
 #if XTAD_DETECT_ANOMALY
     if (anomaly_mode()) [[unlikely]] {
         detail::check_value<value_t<E>>(e, out);

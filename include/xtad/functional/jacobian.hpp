@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace xtad {
 
@@ -287,25 +289,64 @@ auto jacrev(F const&, at_t<X...> const&) {
 namespace detail {
 
 /// Block width of jacfwd when not given: the number of inputs if that is small (the seed
-/// example's 2), else 8 tangents per pass.
+/// example's 2; any size up to 8 where it is known at compile time), else 8 tangents per pass.
 inline constexpr std::size_t default_width = 8;
 
+/// What the leaf of a point holds in forward mode, with tangents D: a fixed-size point
+/// (xt::xtensor_fixed) stays fixed-size when `Fixed`, so that nothing is allocated for it;
+/// anything else becomes an xt::xarray.
+template <class D, bool Fixed, class X>
+using point_container_t =
+    std::conditional_t<Fixed && !std::is_void_v<typename container_static_shape<X>::type>,
+                       xt::xtensor_fixed<D, typename container_static_shape<X>::type>,
+                       xt::xarray<D>>;
+
+template <class D, bool Fixed, class X>
+point_container_t<D, Fixed, X> point_value(X const& x) {
+    if constexpr (std::is_same_v<point_container_t<D, Fixed, X>, xt::xarray<D>>) {
+        return xt::xarray<D>(xt::cast<D>(x));
+    } else {
+        point_container_t<D, Fixed, X> c;
+        std::copy(x.data(), x.data() + c.size(), c.data());
+        return c;
+    }
+}
+
+/// Whether jacfwd can hand f fixed-size leaves: it is callable with them and returns an
+/// expression (a function written for xarray leaves only is given xarray leaves).
+template <class F, class V, std::size_t N, class... X, std::size_t... I>
+constexpr bool takes_fixed_leaves(std::index_sequence<I...>) {
+    return returns_expression<F,
+                              input_leaf_t<I, point_container_t<tangent_t<F, V, N>, true, X>>...>();
+}
+
 /// The Jacobian block of input `Active` by forward mode, N columns per pass; the value too when
-/// `value` is given.
-template <std::size_t N, std::size_t Active, class F, class V, class... X, std::size_t... I>
-xt::xarray<V> jacfwd_block(F const& f, std::tuple<X const&...> const& pts,
-                           std::index_sequence<I...>, xt::xarray<V>* value) {
+/// `value` is given. With `Fixed`, where the point and f's value have shapes known at compile
+/// time (xtensor_fixed, elements of it, elementwise ops, stacks), the block is an
+/// xt::xtensor_fixed and nothing is allocated; else an xt::xarray.
+template <std::size_t N, std::size_t Active, bool Fixed, class F, class V, class... X,
+          std::size_t... I>
+auto jacfwd_block(F const& f, std::tuple<X const&...> const& pts, std::index_sequence<I...>,
+                  xt::xarray<V>* value) {
     // Tagged with the call, so that these tangents cannot be confused with another call's.
-    using D = dual<V, N, call_tag<F, V>>;
+    using D = tangent_t<F, V, N>;
     // The active input's leaf carries N tangents; the others are constants of the same type.
-    auto leaves = std::make_tuple(input_leaf<I>(xt::xarray<D>(xt::cast<D>(std::get<I>(pts))))...);
+    auto leaves = std::make_tuple(input_leaf<I>(point_value<D, Fixed>(std::get<I>(pts)))...);
     auto& x = std::get<Active>(leaves);
     auto const y = call_on(f, leaves);
-    shape_t const ys = y.shape();
-    std::size_t const m = size_of(ys);
+    using XS = typename std::remove_cvref_t<decltype(x)>::container_type;
+    using YS = static_shape_t<std::remove_cvref_t<decltype(y)>>;
+    using JS = typename concat_static<YS, typename container_static_shape<XS>::type>::type;
+    constexpr bool fixed = Fixed && !std::is_void_v<JS>;
+    using J = std::conditional_t<fixed, xt::xtensor_fixed<V, JS>, xt::xarray<V>>;
+    using O = std::conditional_t<fixed, xt::xtensor_fixed<D, YS>, xt::xarray<D>>;
+    J jac;
+    if constexpr (!fixed) {
+        jac.resize(jacobian_shape(y.shape(), x.shape()));
+    }
     std::size_t const n = x.value().size();
-    xt::xarray<V> jac(jacobian_shape(ys, x.shape()));
-    xt::xarray<D> out;
+    std::size_t const m = n == 0 ? 0 : jac.size() / n;
+    O out;
     for (std::size_t j0 = 0; j0 < n; j0 += N) {
         for (std::size_t k = 0; k < N && j0 + k < n; ++k) {
             x.value().flat(j0 + k).eps[k] = V(1);
@@ -320,50 +361,92 @@ xt::xarray<V> jacfwd_block(F const& f, std::tuple<X const&...> const& pts,
             x.value().flat(j0 + k).eps[k] = V(0);
         }
     }
-    if (value) {
-        if (n == 0) {
-            eval_into(out, y);
+    if constexpr (!fixed) {
+        if (value) {
+            if (n == 0) {
+                eval_into(out, y);
+            }
+            *value = split_dual<V>(out).first;
         }
-        *value = split_dual<V>(out).first;
     }
     return jac;
 }
 
-/// The Jacobian by forward mode, and the value when asked for (else an empty tensor).
-template <std::size_t N, bool WithValue, class F, class... X>
+/// The block width for a point of type X when not given, where its size is known at compile
+/// time (an xtensor_fixed): its size, up to 8 (one pass, no unused tangents), else 0.
+template <class X>
+constexpr std::size_t static_width() {
+    using S = typename container_static_shape<X>::type;
+    if constexpr (std::is_void_v<S>) {
+        return 0;
+    } else {
+        return std::clamp<std::size_t>(static_elements<S>, 1, default_width);
+    }
+}
+
+/// The Jacobian by forward mode, and the value when asked for (else an empty tensor). With
+/// `Fixed`, fixed-size blocks where shapes allow (jacfwd_block).
+template <std::size_t N, bool WithValue, bool Fixed, class F, class... X>
 auto value_and_jacfwd_impl(F const& f, at_t<X...> const& p) {
+    static_assert(!(Fixed && WithValue), "the value is an xarray: not with fixed-size blocks");
     using V = common_point_t<X...>;
     constexpr auto idx = std::index_sequence_for<X...>{};
-    xt::xarray<V> value;
+    // Not made unless asked for: a default xt::xarray allocates.
+    std::optional<xt::xarray<V>> value;
+    if constexpr (WithValue) {
+        value.emplace();
+    }
     auto one_input = [&]<std::size_t Active>() {
         // The value comes with the first input's passes.
-        xt::xarray<V>* const v = WithValue && Active == 0 ? &value : nullptr;
-        if constexpr (N != 0) {
-            return jacfwd_block<N, Active, F, V>(f, p.points, idx, v);
+        xt::xarray<V>* const v = WithValue && Active == 0 ? &*value : nullptr;
+        using XC = std::remove_cvref_t<decltype(std::get<Active>(p.points))>;
+        constexpr std::size_t width = N != 0 ? N : static_width<XC>();
+        if constexpr (width != 0) {
+            return jacfwd_block<width, Active, Fixed, F, V>(f, p.points, idx, v);
         } else {
+            // Not known at compile time: the same type whichever width is taken.
             if (std::get<Active>(p.points).size() <= 2) {
-                return jacfwd_block<2, Active, F, V>(f, p.points, idx, v);
+                return xt::xarray<V>(jacfwd_block<2, Active, false, F, V>(f, p.points, idx, v));
             }
-            return jacfwd_block<default_width, Active, F, V>(f, p.points, idx, v);
+            return xt::xarray<V>(
+                jacfwd_block<default_width, Active, false, F, V>(f, p.points, idx, v));
         }
     };
     auto jac = [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<xt::xarray<V>, sizeof...(X)>{one_input.template operator()<I>()...};
+        // Braced, so that the inputs' blocks are computed in order (f is called in order).
+        return std::tuple{one_input.template operator()<I>()...};
     }
     (idx);
-    return std::make_pair(std::move(value), one_or_tuple(std::move(jac)));
+    auto second = [&] {
+        if constexpr (sizeof...(X) == 1) {
+            return std::move(std::get<0>(jac));
+        } else {
+            return std::move(jac);
+        }
+    };
+    if constexpr (WithValue) {
+        return std::make_pair(std::move(*value), second());
+    } else {
+        return std::make_pair(std::monostate{}, second());
+    }
 }
 
 } // namespace detail
 
 /// The Jacobian of f at the point by forward mode: dual numbers with N tangents give N
-/// columns per pass, input by input (N = 2 for an input of at most 2 elements, else 8, unless
-/// given: `jacfwd<4>(f, at(x))`). Same arguments and result as jacrev.
+/// columns per pass, input by input (unless given, `jacfwd<4>(f, at(x))`: an xtensor_fixed input's
+/// size up to 8; else 2 for an input of at most 2 elements, 8 otherwise). Same arguments and
+/// result as jacrev, except at a fixed-size point whose value's shape is known at compile time
+/// (elements, elementwise ops, stacks): there the Jacobian is an xt::xtensor_fixed and the call
+/// allocates nothing.
 template <std::size_t N = 0, class F, class... X>
 requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::common_point_t<X...>,
     (N == 0 ? 2 : N)
 >, X... > auto jacfwd(F const& f, at_t<X...> const& p) {
-    return detail::value_and_jacfwd_impl<N, false>(f, p).second;
+    using V = detail::common_point_t<X...>;
+    constexpr bool fixed =
+        detail::takes_fixed_leaves<F, V, (N == 0 ? 2 : N), X...>(std::index_sequence_for<X...>{});
+    return detail::value_and_jacfwd_impl<N, false, fixed>(f, p).second;
 }
 
 /// jacfwd of a function that does not return an expression: a compile error that says so.
@@ -409,7 +492,8 @@ template <class F, class... X>
 requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
 auto jacobian(F const& f, at_t<X...> const& p) {
     if (detail::forward_for(f, p)) {
-        return jacfwd(f, p);
+        // xarray blocks, as jacrev gives: the mode is chosen at run time.
+        return detail::value_and_jacfwd_impl<0, false, false>(f, p).second;
     }
     return jacrev(f, p);
 }
@@ -429,7 +513,7 @@ auto jacobian(F const&, at_t<X...> const&) {
 template <class F, class... X>
 requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
 auto value_and_jacobian(F const& f, at_t<X...> const& p) {
-    auto r = detail::forward_for(f, p) ? detail::value_and_jacfwd_impl<0, true>(f, p)
+    auto r = detail::forward_for(f, p) ? detail::value_and_jacfwd_impl<0, true, false>(f, p)
                                        : detail::value_and_jacrev_impl<true>(f, p);
     return std::make_tuple(std::move(r.first), std::move(r.second));
 }

@@ -141,43 +141,44 @@ using folded_scalar_t =
     std::common_type_t<double, typename scalar_type<L>::type, typename scalar_type<R>::type>;
 
 template <class E>
-auto neg(E const& e);
+auto neg(E e);
 template <class L, class R>
-auto add(L const& l, R const& r);
+auto add(L l, R r);
 template <class L, class R>
-auto sub(L const& l, R const& r);
+auto sub(L l, R r);
 template <class L, class R>
-auto mul(L const& l, R const& r);
+auto mul(L l, R r);
 template <class L, class R>
-auto div(L const& l, R const& r);
+auto div(L l, R r);
 
 /// -e, simplified: -(-x) is x, -(c*x) is (-c)*x, constants fold.
 template <class E>
-auto neg(E const& e) {
+auto neg(E e) {
     if constexpr (is_static_constant<E>) {
         return make_static<-E::num, E::den>();
     } else if constexpr (is_scalar_node<E>) {
         return scalar<decltype(-e.value)>{-e.value};
     } else if constexpr (is_neg<E>) {
-        return e.arg;
+        return std::move(e.arg);
     } else if constexpr (is_binary_of<E, mul_op>) {
         if constexpr (is_constant_scalar<decltype(e.lhs)>) {
-            return mul(neg(e.lhs), e.rhs);
+            return mul(neg(std::move(e.lhs)), std::move(e.rhs));
         } else {
-            return unary<neg_op, E>{e};
+            return unary<neg_op, E>{std::move(e)};
         }
     } else {
-        return unary<neg_op, E>{e};
+        return unary<neg_op, E>{std::move(e)};
     }
 }
 
-// l and r are nodes, and the node built holds copies of them (L(l), R(r)): given as lvalues,
-// an owned leaf among them would become a leaf_ref to l or r, which may be a temporary (a
-// derivative rule's result) that is gone before the node is evaluated.
+// l and r are nodes taken by value, and the node built owns them (moved in): passed on as
+// lvalues, an owned leaf among them would become a leaf_ref to l or r, which may be a temporary
+// (a derivative rule's result) that is gone before the node is evaluated. By value, a node
+// built in place (`pow<2>(x(0)) + ...`) is moved, not copied.
 
 /// l * r, simplified: zeros vanish, ones disappear, constants fold and move to the front.
 template <class L, class R>
-auto mul(L const& l, R const& r) {
+auto mul(L l, R r) {
     if constexpr (is_zero<L> || is_zero<R>) {
         return zero_t{};
     } else if constexpr (is_one<L>) {
@@ -190,33 +191,33 @@ auto mul(L const& l, R const& r) {
         using S = folded_scalar_t<L, R>;
         return scalar<S>{constant_value<S>(l) * constant_value<S>(r)};
     } else if constexpr (std::is_same_v<L, static_constant<-1>>) {
-        return neg(r);
+        return neg(std::move(r));
     } else if constexpr (is_constant_scalar<R>) {
-        return mul(r, l);
+        return mul(std::move(r), std::move(l));
     } else if constexpr (is_constant_scalar<L> && is_binary_of<R, mul_op>) {
         if constexpr (is_constant_scalar<decltype(r.lhs)>) {
-            return mul(mul(l, r.lhs), r.rhs);
+            return mul(mul(std::move(l), std::move(r.lhs)), std::move(r.rhs));
         } else {
-            return make_binary<mul_op>(L(l), R(r));
+            return make_binary<mul_op>(std::move(l), std::move(r));
         }
     } else if constexpr (is_neg<L>) {
-        return neg(mul(l.arg, r));
+        return neg(mul(std::move(l.arg), std::move(r)));
     } else if constexpr (is_neg<R>) {
-        return neg(mul(l, r.arg));
+        return neg(mul(std::move(l), std::move(r.arg)));
     } else if constexpr (is_binary_of<R, div_op>) {
         if constexpr (is_one<decltype(r.lhs)>) {
-            return div(l, r.rhs);
+            return div(std::move(l), std::move(r.rhs));
         } else {
-            return make_binary<mul_op>(L(l), R(r));
+            return make_binary<mul_op>(std::move(l), std::move(r));
         }
     } else {
-        return make_binary<mul_op>(L(l), R(r));
+        return make_binary<mul_op>(std::move(l), std::move(r));
     }
 }
 
 /// l + r, simplified: zeros vanish, constants fold, x + (-y) is x - y.
 template <class L, class R>
-auto add(L const& l, R const& r) {
+auto add(L l, R r) {
     if constexpr (is_zero<L>) {
         return r;
     } else if constexpr (is_zero<R>) {
@@ -227,34 +228,34 @@ auto add(L const& l, R const& r) {
         using S = folded_scalar_t<L, R>;
         return scalar<S>{constant_value<S>(l) + constant_value<S>(r)};
     } else if constexpr (is_neg<R>) {
-        return sub(l, r.arg);
+        return sub(std::move(l), std::move(r.arg));
     } else {
-        return make_binary<add_op>(L(l), R(r));
+        return make_binary<add_op>(std::move(l), std::move(r));
     }
 }
 
 /// l - r, simplified: x - 0 is x, 0 - x is -x, constants fold, x - (-y) is x + y.
 template <class L, class R>
-auto sub(L const& l, R const& r) {
+auto sub(L l, R r) {
     if constexpr (is_zero<R>) {
         return l;
     } else if constexpr (is_zero<L>) {
-        return neg(r);
+        return neg(std::move(r));
     } else if constexpr (is_static_constant<L> && is_static_constant<R>) {
         return make_static<L::num * R::den - R::num * L::den, L::den * R::den>();
     } else if constexpr (is_constant_scalar<L> && is_constant_scalar<R>) {
         using S = folded_scalar_t<L, R>;
         return scalar<S>{constant_value<S>(l) - constant_value<S>(r)};
     } else if constexpr (is_neg<R>) {
-        return add(l, r.arg);
+        return add(std::move(l), std::move(r.arg));
     } else {
-        return make_binary<sub_op>(L(l), R(r));
+        return make_binary<sub_op>(std::move(l), std::move(r));
     }
 }
 
 /// l / r, simplified: 0 / x is 0, x / 1 is x, constants fold.
 template <class L, class R>
-auto div(L const& l, R const& r) {
+auto div(L l, R r) {
     static_assert(!is_zero<R>, "xtad: division by a constant zero");
     if constexpr (is_zero<L> || is_one<R>) {
         if constexpr (is_zero<L>) {
@@ -268,9 +269,9 @@ auto div(L const& l, R const& r) {
         using S = folded_scalar_t<L, R>;
         return scalar<S>{constant_value<S>(l) / constant_value<S>(r)};
     } else if constexpr (is_neg<L>) {
-        return neg(div(l.arg, r));
+        return neg(div(std::move(l.arg), std::move(r)));
     } else {
-        return make_binary<div_op>(L(l), R(r));
+        return make_binary<div_op>(std::move(l), std::move(r));
     }
 }
 

@@ -151,11 +151,11 @@ concept WhereArguments = Operand<C> && Operand<A> && Operand<B> && AnyExpression
 namespace detail {
 
 template <class C, class A, class B>
-auto make_select(C const& c, A const& a, B const& b) {
+auto make_select(C c, A a, B b) {
     if constexpr (is_zero<A> && is_zero<B>) {
         return zero_t{};
     } else {
-        select<C, A, B> node{c, a, b};
+        select<C, A, B> node{std::move(c), std::move(a), std::move(b)};
         (void)node.shape();
         return node;
     }

@@ -1,0 +1,198 @@
+// Fixed-size points: jacfwd of an xtensor_fixed point returns an xtensor_fixed Jacobian and
+// allocates nothing, building and evaluating a tree of elements allocates only the result.
+// Leaves' lifetime checks (on without NDEBUG) give each leaf a shared state block of its own;
+// they are off here, as with NDEBUG.
+#define XTAD_CHECK_LIFETIMES 0
+#include <xtad/functional.hpp>
+
+#include "support/allocation_count.hpp" // counts every allocation of this program
+#include "support/error_of.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <tuple>
+#include <type_traits>
+
+using namespace xtad;
+
+namespace {
+
+template <std::size_t... N>
+using fixed = xt::xtensor_fixed<double, xt::xshape<N...>>;
+
+// The notebook's function, R^2 -> R^2.
+auto const notebook = [](auto const& x) {
+    return stack(pow<2>(x(0)) + pow<3>(x(1)), pow<3>(x(0)) + pow<2>(x(1)));
+};
+
+// A residual of three unknowns, as a solver takes its Jacobian: every elementwise kind (unary,
+// binary with constants, where), several uses of one element.
+auto const residual = [](auto const& x) {
+    return stack(sin(x(0)) * exp(x(1)) - 2 * x(2), x(0) * x(1) * x(2) - 1.5,
+                 where(x(2) > 0, sqrt(x(2) + x(0) * x(0)), -x(1)));
+};
+
+} // namespace
+
+TEST_CASE("jacfwd of a fixed-size point: a fixed-size Jacobian, no allocation") {
+    fixed<2> const x0 = {1., 2.};
+    std::size_t const before = allocations();
+    auto const J = jacfwd(notebook, at(x0));
+    CHECK(allocations() == before);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(J)>, fixed<2, 2>>);
+    CHECK(J == fixed<2, 2>{{2., 12.}, {3., 4.}});
+    // One tangent a pass: the same Jacobian, in two passes.
+    auto const J1 = jacfwd<1>(notebook, at(x0));
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(J1)>, fixed<2, 2>>);
+    CHECK(J1 == J);
+}
+
+TEST_CASE("jacfwd of a fixed-size residual agrees with jacrev and the hand-written Jacobian") {
+    fixed<3> const x0 = {0.3, -0.7, 1.2};
+    std::size_t const before = allocations();
+    auto const J = jacfwd(residual, at(x0));
+    CHECK(allocations() == before);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(J)>, fixed<3, 3>>);
+    xt::xarray<double> const point = x0;
+    xt::xarray<double> const R = jacrev(residual, at(point));
+    double const a = x0(0), b = x0(1), c = x0(2);
+    double const r = std::sqrt(c + a * a);
+    fixed<3, 3> const hand = {{std::cos(a) * std::exp(b), std::sin(a) * std::exp(b), -2.},
+                              {b * c, a * c, a * b},
+                              {a / r, 0., 0.5 / r}};
+    for (std::size_t i = 0; i < 9; ++i) {
+        CHECK(J.flat(i) == doctest::Approx(hand.flat(i)).epsilon(1e-14));
+        CHECK(J.flat(i) == doctest::Approx(R.flat(i)).epsilon(1e-14));
+    }
+}
+
+TEST_CASE("jacfwd of a fixed-size residual where the other branch of where is taken") {
+    // x(2) < 0: where takes -x(1), and the sqrt branch contributes nothing.
+    fixed<3> const x0 = {0.3, -0.7, -0.05};
+    auto const J = jacfwd(residual, at(x0));
+    xt::xarray<double> const point = x0;
+    xt::xarray<double> const R = jacrev(residual, at(point));
+    double const a = x0(0), b = x0(1), c = x0(2);
+    fixed<3, 3> const hand = {{std::cos(a) * std::exp(b), std::sin(a) * std::exp(b), -2.},
+                              {b * c, a * c, a * b},
+                              {0., -1., 0.}};
+    for (std::size_t i = 0; i < 9; ++i) {
+        CHECK(J.flat(i) == doctest::Approx(hand.flat(i)).epsilon(1e-14));
+        CHECK(J.flat(i) == doctest::Approx(R.flat(i)).epsilon(1e-14));
+    }
+}
+
+TEST_CASE("jacfwd at fixed-size points: a 0-d value, a matrix point") {
+    fixed<2> const x0 = {3., 5.};
+    auto const g = jacfwd([](auto const& x) { return x(0) * x(1); }, at(x0));
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(g)>, fixed<2>>);
+    CHECK(g == fixed<2>{5., 3.});
+    fixed<2, 2> const m0 = {{1., 2.}, {3., 4.}};
+    std::size_t const before = allocations();
+    auto const J =
+        jacfwd([](auto const& m) { return stack(m(0, 0) * m(1, 1), m(0, 1) - m(1, 0)); }, at(m0));
+    CHECK(allocations() == before);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(J)>, fixed<2, 2, 2>>);
+    CHECK(J == fixed<2, 2, 2>{{{4., 0.}, {0., 1.}}, {{0., 1.}, {-1., 0.}}});
+}
+
+TEST_CASE("eval_into a leaf the expression reads: every value is read before it is written") {
+    // A stack at the root is written part by part into its result, and x(i) is read in place:
+    // neither may see a value the same evaluation has already overwritten.
+    auto x = var<"x">(fixed<2>{1., 2.});
+    eval_into(x.value(), stack(x(1), x(0)));
+    CHECK(x.value() == fixed<2>{2., 1.});
+    eval_into(x.value(), x * x(0));
+    CHECK(x.value() == fixed<2>{4., 2.});
+    auto y = var<"y">(xt::xarray<double>{{1., 2.}, {3., 4.}});
+    eval_into(y.value(), sum(y, {0}));
+    CHECK(y.value() == xt::xarray<double>{4., 6.});
+    auto z = var<"z">(xt::xarray<double>{1., 2., 3.});
+    eval_into(z.value(), stack(z(2) * z, z(0) + z));
+    CHECK(z.value() == xt::xarray<double>{{3., 6., 9.}, {2., 3., 4.}});
+}
+
+TEST_CASE("eval_into a fixed-size tensor of another shape is an error") {
+    auto x = var<"x">(fixed<3>{1., 2., 3.});
+    fixed<2> small;
+    CHECK(error_of([&] { eval_into(small, x * 2); })
+          == "xtad::eval_into: the value has shape (3,), which a fixed-size tensor of shape (2,) "
+             "cannot hold");
+    CHECK(error_of([&] { eval_into(small, stack(x(0), x(1), x(2))); })
+          == "xtad::eval_into: the value has shape (3,), which a fixed-size tensor of shape (2,) "
+             "cannot hold");
+}
+
+TEST_CASE("jacfwd of two fixed-size points: a tuple of fixed-size blocks, no allocation") {
+    fixed<2> const a0 = {1., 2.};
+    fixed<3> const b0 = {0.5, -1., 4.};
+    auto f = [](auto const& a, auto const& b) { return stack(a(0) * b(2), a(1) - b(0) * b(1)); };
+    std::size_t const before = allocations();
+    auto const [Ja, Jb] = jacfwd(f, at(a0, b0));
+    CHECK(allocations() == before);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(Ja)>, fixed<2, 2>>);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(Jb)>, fixed<2, 3>>);
+    CHECK(Ja == fixed<2, 2>{{4., 0.}, {0., 1.}});
+    CHECK(Jb == fixed<2, 3>{{0., 0., 1.}, {1., -0.5, 0.}});
+}
+
+TEST_CASE("a result whose shape the compiler does not know stays an xarray") {
+    fixed<3> const x0 = {1., 2., 3.};
+    // sum and a broadcast against an xarray have shapes known only at run time.
+    xt::xarray<double> const w = {1., 10., 100.};
+    auto const J = jacfwd([&](auto const& x) { return x * ref(w); }, at(x0));
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(J)>, xt::xarray<double>>);
+    CHECK(J == xt::xarray<double>{{1., 0., 0.}, {0., 10., 0.}, {0., 0., 100.}});
+    auto const g = jacfwd([](auto const& x) { return sum(x * x); }, at(x0));
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(g)>, xt::xarray<double>>);
+    CHECK(g == xt::xarray<double>{2., 4., 6.});
+    // An elementwise function of the whole point keeps its fixed shape.
+    auto const D = jacfwd([](auto const& x) { return x * x; }, at(x0));
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(D)>, fixed<3, 3>>);
+    CHECK(D == fixed<3, 3>{{2., 0., 0.}, {0., 4., 0.}, {0., 0., 6.}});
+    // jacobian() chooses its mode at run time, so it returns an xarray whichever it takes.
+    static_assert(std::is_same_v<decltype(jacobian(notebook, at(x0))), xt::xarray<double>>);
+}
+
+TEST_CASE("building a tree of elements allocates nothing; evaluating it only the result") {
+    auto x = var<"x">(fixed<2>{1., 2.});
+    std::size_t const before = allocations();
+    auto const y = notebook(x);
+    CHECK(allocations() == before);
+    xt::xarray<double> const v = eval(y);
+    CHECK(allocations() == before + 1); // the result
+    fixed<2> into;
+    std::size_t const again = allocations();
+    eval_into(into, y);
+    CHECK(allocations() == again);
+    CHECK(v == xt::xarray<double>{9., 5.});
+    CHECK(into == fixed<2>{9., 5.});
+}
+
+TEST_CASE("copies of a materialised node still share its value") {
+    // The block a reduction keeps its value in is made when the node is first copied or
+    // evaluated: two copies made before any evaluation must still share it.
+    auto x = var<"x">(xt::xarray<double>{1., 2., 3.});
+    auto const s = sum(x * x);
+    auto const t = s;
+    CHECK(s.cache.identity() == t.cache.identity());
+    auto const other = sum(x * x);
+    CHECK(other.cache.identity() != s.cache.identity());
+    CHECK(eval(s * t + other) == xt::xarray<double>(14. * 14. + 14.));
+    auto [dx] = grad(s * t, wrt(x));
+    CHECK(dx == xt::xarray<double>{56., 112., 168.});
+}
+
+TEST_CASE("an index is checked where it is written and where it is evaluated") {
+    auto x = var<"x">(fixed<2>{1., 2.});
+    CHECK(error_of([&] { (void)x(2); })
+          == "xtad::index: index (2) is out of range for a tensor of shape (2,)");
+    auto y = var<"y">(xt::xarray<double>{1., 2., 3.});
+    auto const e = y(2) * 2;
+    y.value() = xt::xarray<double>{1., 2.};
+    CHECK(error_of([&] { (void)eval(e); })
+          == "xtad::index: index (2) is out of range for a tensor of shape (2,)");
+    CHECK(error_of([&] { (void)grad(e, wrt(y)); })
+          == "xtad::index: index (2) is out of range for a tensor of shape (2,)");
+}
