@@ -1,6 +1,7 @@
 // Jacobians by forward mode (jacfwd: dual numbers, 8 columns a pass) and by reverse mode
 // (jacrev: one adjoint pass a row), over a grid of (n inputs, m outputs), beside the hand-written
-// Jacobian; and the notebook's 2 x 2 Jacobian with xarray and with fixed-size containers.
+// Jacobian; and the small Jacobians a solver takes millions of times (the notebook's 2 x 2, a
+// 3 x 3 residual) with xarray and with fixed-size containers.
 // Which is faster where, and whether jacobian() picks the faster side: docs/performance.md.
 #include <xtad/functional.hpp>
 
@@ -148,6 +149,54 @@ void seed_dual_scalar(benchmark::State& state) {
     }
 }
 
+/// A residual of three unknowns, as a Newton solver takes its Jacobian: elementwise ops, a
+/// where, elements used several times.
+auto const residual = [](auto const& x) {
+    return xtad::stack(xtad::sin(x(0)) * xtad::exp(x(1)) - 2 * x(2), x(0) * x(1) * x(2) - 1.5,
+                       xtad::where(x(2) > 0, xtad::sqrt(x(2) + x(0) * x(0)), -x(1)));
+};
+
+void residual_hand(benchmark::State& state) {
+    xt::xtensor_fixed<double, xt::xshape<3>> x = {0.3, -0.7, 1.2};
+    xt::xtensor_fixed<double, xt::xshape<3, 3>> J;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(x.data());
+        double const a = x(0), b = x(1), c = x(2);
+        double const r = std::sqrt(c + a * a);
+        J = {{std::cos(a) * std::exp(b), std::sin(a) * std::exp(b), -2.},
+             {b * c, a * c, a * b},
+             {a / r, 0., 0.5 / r}};
+        benchmark::DoNotOptimize(J.data());
+        benchmark::ClobberMemory();
+    }
+}
+
+using point3_fixed = xt::xtensor_fixed<double, xt::xshape<3>>;
+using point3_xarray = xt::xarray<double>;
+auto const by_jacfwd = [](auto const& f, auto const& p) { return xtad::jacfwd(f, p); };
+auto const by_jacrev = [](auto const& f, auto const& p) { return xtad::jacrev(f, p); };
+
+/// The residual's Jacobian at a point of type X, by `transform` (jacfwd or jacrev).
+template <class X, class T>
+void residual_jacobian(benchmark::State& state, T const& transform) {
+    X x = {0.3, -0.7, 1.2};
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(x.data());
+        auto J = transform(residual, at(x));
+        benchmark::DoNotOptimize(J.data());
+    }
+}
+
+void residual_jacfwd_fixed(benchmark::State& state) {
+    residual_jacobian<point3_fixed>(state, by_jacfwd);
+}
+void residual_jacfwd_xarray(benchmark::State& state) {
+    residual_jacobian<point3_xarray>(state, by_jacfwd);
+}
+void residual_jacrev_xarray(benchmark::State& state) {
+    residual_jacobian<point3_xarray>(state, by_jacrev);
+}
+
 } // namespace
 
 BENCHMARK(hand)->Apply(grid);
@@ -159,5 +208,9 @@ BENCHMARK(seed_forward_xarray);
 BENCHMARK(seed_reverse_xarray);
 BENCHMARK(seed_forward_fixed);
 BENCHMARK(seed_dual_scalar);
+BENCHMARK(residual_hand);
+BENCHMARK(residual_jacfwd_fixed);
+BENCHMARK(residual_jacfwd_xarray);
+BENCHMARK(residual_jacrev_xarray);
 
 BENCHMARK_MAIN();
