@@ -72,6 +72,32 @@ TEST_CASE("evaluation is one fused loop, not a chain of temporaries") {
     CHECK(db == xt::xarray<double>{-6., -8.});
 }
 
+TEST_CASE("the adjoint of a number broadcast against a tensor is summed as it is made") {
+    // The gradient of a scale, a mean or a bias (a 0-d leaf broadcast against n elements) is the
+    // sum of n terms: added up in the loop that makes them, with no tensor of n elements.
+    std::size_t const n = 1000;
+    auto x = var<"x">(xt::xarray<double>(xt::linspace<double>(0., 1., n)));
+    auto mu = var<"mu">(xt::xarray<double>(0.25));
+    auto sigma = var<"sigma">(xt::xarray<double>(2.));
+    auto const f = sum(pow<2>((x - mu) / sigma));
+    xt::xarray<double> dmu(0.), dsigma(0.); // 0-d, as mu and sigma
+    (void)largest_allocation_since();
+    grad_into(std::tie(dmu, dsigma), f, wrt(mu, sigma), xt::xarray<double>(1.));
+    CHECK(largest_allocation_since() < n * sizeof(double));
+    // d/dmu = -2/sigma^2 sum(x - mu), d/dsigma = -2/sigma^3 sum((x - mu)^2)
+    xt::xarray<double> const d = x.value() - 0.25;
+    CHECK(dmu() == doctest::Approx(-2. / 4. * xt::sum(d)()).epsilon(1e-13));
+    CHECK(dsigma() == doctest::Approx(-2. / 8. * xt::sum(d * d)()).epsilon(1e-13));
+    // Without a reduction in the tree: the seed, of x's shape, summed down to the number.
+    auto const g = x * sigma + mu;
+    xt::xarray<double> const seed = xt::ones<double>({n});
+    (void)largest_allocation_since();
+    grad_into(std::tie(dmu, dsigma), g, wrt(mu, sigma), seed);
+    CHECK(largest_allocation_since() < n * sizeof(double));
+    CHECK(dmu() == doctest::Approx(double(n)).epsilon(1e-15));
+    CHECK(dsigma() == doctest::Approx(xt::sum(x.value())()).epsilon(1e-13));
+}
+
 TEST_CASE("subtrees without the leaf are pruned; derivatives are simplified") {
     auto a = var<"a">(xt::xarray<double>{1., 2.});
     auto b = var<"b">(xt::xarray<double>{3., 4.});

@@ -567,6 +567,20 @@ void copy_runs(V const* src, std::size_t src_stride, V* dst, std::size_t dst_str
     }
 }
 
+/// The sum of every element of `e` broadcast to `logical`, added as its loop makes them (in
+/// row-major order, as xt::sum adds them): the adjoint of a number broadcast against a tensor (a
+/// scale, a bias), with no tensor of the terms.
+template <class V, class T, class E>
+V sum_over(E const& e, shape_t const& logical) {
+    loop_context<T, E> ctx;
+    auto const k = kernel<T>(e, logical, ctx);
+    V total = V(0);
+    for (std::size_t i = 0, n = size_of(logical); i < n; ++i) {
+        total += static_cast<V>(k.at(i));
+    }
+    return total;
+}
+
 /// Sums `x`, a value on the broadcast shape `logical`, down to `target`, the shape it was
 /// broadcast from: the adjoint of broadcasting. Taking a materialised tensor keeps this one
 /// instantiation per element type, however many expressions need it.
@@ -635,6 +649,11 @@ auto const& cached(reduce<Op, E> const& e) {
 template <class T, class E, class V>
 auto const& cached(fit<E, V> const& e) {
     return e.cache.get_or([&] {
+        if (detail::size_of(e.target) == 1 && e.logical != e.target) {
+            xt::xarray<V> one(e.target);
+            one.flat(0) = detail::sum_over<V, T>(e.arg, e.logical);
+            return one;
+        }
         xt::xarray<V> x = detail::materialise<V, T>(e.arg);
         bool const as_is =
             e.logical == e.target

@@ -138,6 +138,9 @@ void assign_adjoint(C& out, adjoint_part<G, X> const& part, shape_t const& logic
         out.fill(V(0));
     } else if (logical == target) {
         assign<V>(out, part.group, target); // the group broadcasts to the leaf's shape
+    } else if (size_of(target) == 1) {
+        resize_to(out, target); // a number broadcast against the tensor: its terms summed
+        out.flat(0) = sum_over<V, V>(part.group, logical);
     } else {
         out.resize(target);
         xt::noalias(out) = sum_to(materialise<V, V>(part.group), logical, target);
