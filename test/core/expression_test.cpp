@@ -98,6 +98,19 @@ TEST_CASE("the adjoint of a number broadcast against a tensor is summed as it is
     CHECK(dsigma() == doctest::Approx(xt::sum(x.value())()).epsilon(1e-13));
 }
 
+TEST_CASE("a leaf's adjoint through a reduction is added into its gradient, not materialised") {
+    // The gradient of a scalar loss takes the memory of its result only: the adjoint below the
+    // sum, on x's own shape, is evaluated straight into grad_into's target.
+    std::size_t const n = 1000;
+    auto x = var<"x">(xt::xarray<double>(xt::linspace<double>(0., 1., n)));
+    xt::xarray<double> dx = xt::zeros<double>({n});
+    (void)largest_allocation_since();
+    grad_into(std::tie(dx), sum(pow<2>(sin(x))), wrt(x), xt::xarray<double>(1.));
+    CHECK(largest_allocation_since() < n * sizeof(double));
+    xt::xarray<double> const want = xt::sin(2. * x.value());
+    CHECK(xt::allclose(dx, want, 1e-14, 0.));
+}
+
 TEST_CASE("subtrees without the leaf are pruned; derivatives are simplified") {
     auto a = var<"a">(xt::xarray<double>{1., 2.});
     auto b = var<"b">(xt::xarray<double>{3., 4.});

@@ -418,6 +418,14 @@ void run_into(V* dst, K const& k, std::size_t n) {
     }
 }
 
+/// Adds element i of the kernel `k` to dst[i], for i < n: the fused loop of an accumulation.
+template <class V, class K>
+void run_add(V* dst, K const& k, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        dst[i] += static_cast<V>(k.at(i));
+    }
+}
+
 } // namespace detail
 
 template <class T, fixed_string N, auto Tag, class Ctx>
@@ -843,6 +851,11 @@ auto const& cached(tensor_node<Op, Es...> const& e) {
 namespace detail {
 
 template <class E>
+constexpr bool is_fit_node = false;
+template <class E, class V>
+constexpr bool is_fit_node<fit<E, V>> = true;
+
+template <class E>
 constexpr bool is_stack_node = false;
 template <class... Es>
 constexpr bool is_stack_node<stack_node<Es...>> = true;
@@ -906,14 +919,20 @@ bool reads_from(E const& e, C const& out) {
 template <class T, bool Accumulate = false, class C, class E>
 void assign(C& out, E const& e, shape_t const& shape) {
     using V = typename C::value_type;
+    if constexpr (is_fit_node<E> && row_major_contiguous<C>) {
+        if (e.logical == e.target && e.target == shape && !reads_from(e.arg, out)) {
+            // Nothing to sum down (a leaf's adjoint on the leaf's own shape): the argument's
+            // loop writes to out directly, with no tensor of its own (unless out is memory the
+            // argument reads, which is read whole first).
+            assign<T, Accumulate>(out, e.arg, shape);
+            return;
+        }
+    }
     if constexpr (row_major_contiguous<C>) {
         loop_context<T, E> ctx;
         auto const k = kernel<T>(e, shape, ctx);
         if constexpr (Accumulate) {
-            V* const dst = out.data();
-            for (std::size_t i = 0, n = out.size(); i < n; ++i) {
-                dst[i] += static_cast<V>(k.at(i));
-            }
+            run_add(out.data(), k, out.size());
         } else {
             resize_to(out, shape);
             run_into(out.data(), k, out.size());
