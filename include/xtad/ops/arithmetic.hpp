@@ -141,137 +141,157 @@ using folded_scalar_t =
     std::common_type_t<double, typename scalar_type<L>::type, typename scalar_type<R>::type>;
 
 template <class E>
-auto neg(E e);
+auto neg(E&& e);
 template <class L, class R>
-auto add(L l, R r);
+auto add(L&& l, R&& r);
 template <class L, class R>
-auto sub(L l, R r);
+auto sub(L&& l, R&& r);
 template <class L, class R>
-auto mul(L l, R r);
+auto mul(L&& l, R&& r);
 template <class L, class R>
-auto div(L l, R r);
+auto div(L&& l, R&& r);
 
-/// -e, simplified: -(-x) is x, -(c*x) is (-c)*x, constants fold.
-template <class E>
-auto neg(E e) {
-    if constexpr (is_static_constant<E>) {
-        return make_static<-E::num, E::den>();
-    } else if constexpr (is_scalar_node<E>) {
-        return scalar<decltype(-e.value)>{-e.value};
-    } else if constexpr (is_neg<E>) {
-        return std::move(e.arg);
-    } else if constexpr (is_binary_of<E, mul_op>) {
-        if constexpr (is_constant_scalar<decltype(e.lhs)>) {
-            return mul(neg(std::move(e.lhs)), std::move(e.rhs));
-        } else {
-            return unary<neg_op, E>{std::move(e)};
-        }
+// The simplifier takes its operands by forwarding reference and the node it builds owns them: an
+// rvalue (a node built in place, `pow<2>(x(0)) + ...`, or a derivative rule's result) is moved
+// in once, an lvalue copied once (owned, below). Passed on as lvalues to make_binary, an owned
+// leaf among them would become a leaf_ref to an operand that may be a temporary, gone before
+// the node is evaluated.
+
+/// `x` as an rvalue a node may take over: a copy of an lvalue, the operand itself otherwise.
+template <class X>
+decltype(auto) owned(X&& x) {
+    if constexpr (std::is_lvalue_reference_v<X>) {
+        return std::remove_cvref_t<X>(x);
     } else {
-        return unary<neg_op, E>{std::move(e)};
+        return static_cast<X&&>(x);
     }
 }
 
-// l and r are nodes taken by value, and the node built owns them (moved in): passed on as
-// lvalues, an owned leaf among them would become a leaf_ref to l or r, which may be a temporary
-// (a derivative rule's result) that is gone before the node is evaluated. By value, a node
-// built in place (`pow<2>(x(0)) + ...`) is moved, not copied.
+/// -e, simplified: -(-x) is x, -(c*x) is (-c)*x, constants fold.
+template <class E>
+auto neg(E&& e) {
+    using T = std::remove_cvref_t<E>;
+    if constexpr (is_static_constant<T>) {
+        return make_static<-T::num, T::den>();
+    } else if constexpr (is_scalar_node<T>) {
+        return scalar<decltype(-e.value)>{-e.value};
+    } else if constexpr (is_neg<T>) {
+        return std::forward<E>(e).arg;
+    } else if constexpr (is_binary_of<T, mul_op>) {
+        if constexpr (is_constant_scalar<decltype(e.lhs)>) {
+            return mul(neg(std::forward<E>(e).lhs), std::forward<E>(e).rhs);
+        } else {
+            return unary<neg_op, T>{owned(std::forward<E>(e))};
+        }
+    } else {
+        return unary<neg_op, T>{owned(std::forward<E>(e))};
+    }
+}
 
 /// l * r, simplified: zeros vanish, ones disappear, constants fold and move to the front.
 template <class L, class R>
-auto mul(L l, R r) {
-    if constexpr (is_zero<L> || is_zero<R>) {
+auto mul(L&& l, R&& r) {
+    using A = std::remove_cvref_t<L>;
+    using B = std::remove_cvref_t<R>;
+    if constexpr (is_zero<A> || is_zero<B>) {
         return zero_t{};
-    } else if constexpr (is_one<L>) {
-        return r;
-    } else if constexpr (is_one<R>) {
-        return l;
-    } else if constexpr (is_static_constant<L> && is_static_constant<R>) {
-        return make_static<L::num * R::num, L::den * R::den>();
-    } else if constexpr (is_constant_scalar<L> && is_constant_scalar<R>) {
-        using S = folded_scalar_t<L, R>;
+    } else if constexpr (is_one<A>) {
+        return B(std::forward<R>(r));
+    } else if constexpr (is_one<B>) {
+        return A(std::forward<L>(l));
+    } else if constexpr (is_static_constant<A> && is_static_constant<B>) {
+        return make_static<A::num * B::num, A::den * B::den>();
+    } else if constexpr (is_constant_scalar<A> && is_constant_scalar<B>) {
+        using S = folded_scalar_t<A, B>;
         return scalar<S>{constant_value<S>(l) * constant_value<S>(r)};
-    } else if constexpr (std::is_same_v<L, static_constant<-1>>) {
-        return neg(std::move(r));
-    } else if constexpr (is_constant_scalar<R>) {
-        return mul(std::move(r), std::move(l));
-    } else if constexpr (is_constant_scalar<L> && is_binary_of<R, mul_op>) {
+    } else if constexpr (std::is_same_v<A, static_constant<-1>>) {
+        return neg(std::forward<R>(r));
+    } else if constexpr (is_constant_scalar<B>) {
+        return mul(std::forward<R>(r), std::forward<L>(l));
+    } else if constexpr (is_constant_scalar<A> && is_binary_of<B, mul_op>) {
         if constexpr (is_constant_scalar<decltype(r.lhs)>) {
-            return mul(mul(std::move(l), std::move(r.lhs)), std::move(r.rhs));
+            return mul(mul(std::forward<L>(l), std::forward<R>(r).lhs), std::forward<R>(r).rhs);
         } else {
-            return make_binary<mul_op>(std::move(l), std::move(r));
+            return make_binary<mul_op>(owned(std::forward<L>(l)), owned(std::forward<R>(r)));
         }
-    } else if constexpr (is_neg<L>) {
-        return neg(mul(std::move(l.arg), std::move(r)));
-    } else if constexpr (is_neg<R>) {
-        return neg(mul(std::move(l), std::move(r.arg)));
-    } else if constexpr (is_binary_of<R, div_op>) {
+    } else if constexpr (is_neg<A>) {
+        return neg(mul(std::forward<L>(l).arg, std::forward<R>(r)));
+    } else if constexpr (is_neg<B>) {
+        return neg(mul(std::forward<L>(l), std::forward<R>(r).arg));
+    } else if constexpr (is_binary_of<B, div_op>) {
         if constexpr (is_one<decltype(r.lhs)>) {
-            return div(std::move(l), std::move(r.rhs));
+            return div(std::forward<L>(l), std::forward<R>(r).rhs);
         } else {
-            return make_binary<mul_op>(std::move(l), std::move(r));
+            return make_binary<mul_op>(owned(std::forward<L>(l)), owned(std::forward<R>(r)));
         }
     } else {
-        return make_binary<mul_op>(std::move(l), std::move(r));
+        return make_binary<mul_op>(owned(std::forward<L>(l)), owned(std::forward<R>(r)));
     }
 }
 
 /// l + r, simplified: zeros vanish, constants fold, x + (-y) is x - y.
 template <class L, class R>
-auto add(L l, R r) {
-    if constexpr (is_zero<L>) {
-        return r;
-    } else if constexpr (is_zero<R>) {
-        return l;
-    } else if constexpr (is_static_constant<L> && is_static_constant<R>) {
-        return make_static<L::num * R::den + R::num * L::den, L::den * R::den>();
-    } else if constexpr (is_constant_scalar<L> && is_constant_scalar<R>) {
-        using S = folded_scalar_t<L, R>;
+auto add(L&& l, R&& r) {
+    using A = std::remove_cvref_t<L>;
+    using B = std::remove_cvref_t<R>;
+    if constexpr (is_zero<A>) {
+        return B(std::forward<R>(r));
+    } else if constexpr (is_zero<B>) {
+        return A(std::forward<L>(l));
+    } else if constexpr (is_static_constant<A> && is_static_constant<B>) {
+        return make_static<A::num * B::den + B::num * A::den, A::den * B::den>();
+    } else if constexpr (is_constant_scalar<A> && is_constant_scalar<B>) {
+        using S = folded_scalar_t<A, B>;
         return scalar<S>{constant_value<S>(l) + constant_value<S>(r)};
-    } else if constexpr (is_neg<R>) {
-        return sub(std::move(l), std::move(r.arg));
+    } else if constexpr (is_neg<B>) {
+        return sub(std::forward<L>(l), std::forward<R>(r).arg);
     } else {
-        return make_binary<add_op>(std::move(l), std::move(r));
+        return make_binary<add_op>(owned(std::forward<L>(l)), owned(std::forward<R>(r)));
     }
 }
 
 /// l - r, simplified: x - 0 is x, 0 - x is -x, constants fold, x - (-y) is x + y.
 template <class L, class R>
-auto sub(L l, R r) {
-    if constexpr (is_zero<R>) {
-        return l;
-    } else if constexpr (is_zero<L>) {
-        return neg(std::move(r));
-    } else if constexpr (is_static_constant<L> && is_static_constant<R>) {
-        return make_static<L::num * R::den - R::num * L::den, L::den * R::den>();
-    } else if constexpr (is_constant_scalar<L> && is_constant_scalar<R>) {
-        using S = folded_scalar_t<L, R>;
+auto sub(L&& l, R&& r) {
+    using A = std::remove_cvref_t<L>;
+    using B = std::remove_cvref_t<R>;
+    if constexpr (is_zero<B>) {
+        return A(std::forward<L>(l));
+    } else if constexpr (is_zero<A>) {
+        return neg(std::forward<R>(r));
+    } else if constexpr (is_static_constant<A> && is_static_constant<B>) {
+        return make_static<A::num * B::den - B::num * A::den, A::den * B::den>();
+    } else if constexpr (is_constant_scalar<A> && is_constant_scalar<B>) {
+        using S = folded_scalar_t<A, B>;
         return scalar<S>{constant_value<S>(l) - constant_value<S>(r)};
-    } else if constexpr (is_neg<R>) {
-        return add(std::move(l), std::move(r.arg));
+    } else if constexpr (is_neg<B>) {
+        return add(std::forward<L>(l), std::forward<R>(r).arg);
     } else {
-        return make_binary<sub_op>(std::move(l), std::move(r));
+        return make_binary<sub_op>(owned(std::forward<L>(l)), owned(std::forward<R>(r)));
     }
 }
 
 /// l / r, simplified: 0 / x is 0, x / 1 is x, constants fold.
 template <class L, class R>
-auto div(L l, R r) {
-    static_assert(!is_zero<R>, "xtad: division by a constant zero");
-    if constexpr (is_zero<L> || is_one<R>) {
-        if constexpr (is_zero<L>) {
+auto div(L&& l, R&& r) {
+    using A = std::remove_cvref_t<L>;
+    using B = std::remove_cvref_t<R>;
+    static_assert(!is_zero<B>, "xtad: division by a constant zero");
+    if constexpr (is_zero<A> || is_one<B>) {
+        if constexpr (is_zero<A>) {
             return zero_t{};
         } else {
-            return l;
+            return A(std::forward<L>(l));
         }
-    } else if constexpr (is_static_constant<L> && is_static_constant<R>) {
-        return make_static<L::num * R::den, L::den * R::num>();
-    } else if constexpr (is_constant_scalar<L> && is_constant_scalar<R>) {
-        using S = folded_scalar_t<L, R>;
+    } else if constexpr (is_static_constant<A> && is_static_constant<B>) {
+        return make_static<A::num * B::den, A::den * B::num>();
+    } else if constexpr (is_constant_scalar<A> && is_constant_scalar<B>) {
+        using S = folded_scalar_t<A, B>;
         return scalar<S>{constant_value<S>(l) / constant_value<S>(r)};
-    } else if constexpr (is_neg<L>) {
-        return neg(div(std::move(l.arg), std::move(r)));
+    } else if constexpr (is_neg<A>) {
+        return neg(div(std::forward<L>(l).arg, std::forward<R>(r)));
     } else {
-        return make_binary<div_op>(std::move(l), std::move(r));
+        return make_binary<div_op>(owned(std::forward<L>(l)), owned(std::forward<R>(r)));
     }
 }
 

@@ -151,11 +151,15 @@ concept WhereArguments = Operand<C> && Operand<A> && Operand<B> && AnyExpression
 namespace detail {
 
 template <class C, class A, class B>
-auto make_select(C c, A a, B b) {
-    if constexpr (is_zero<A> && is_zero<B>) {
+auto make_select(C&& c, A&& a, B&& b) {
+    using Ct = std::remove_cvref_t<C>;
+    using At = std::remove_cvref_t<A>;
+    using Bt = std::remove_cvref_t<B>;
+    if constexpr (is_zero<At> && is_zero<Bt>) {
         return zero_t{};
     } else {
-        select<C, A, B> node{std::move(c), std::move(a), std::move(b)};
+        select<Ct, At, Bt> node{owned(std::forward<C>(c)), owned(std::forward<A>(a)),
+                                owned(std::forward<B>(b))};
         (void)node.shape();
         return node;
     }
