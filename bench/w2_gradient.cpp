@@ -4,6 +4,9 @@
 //   sum_sq_sin:  f = sum_i sin(x_i)^2                                  df/dx_i = sin(2 x_i)
 //   log_sum_exp: f = log sum_i exp(x_i)                                df/dx_i = softmax(x)_i
 //   normal:      f = sum_i -1/2 ((x_i - mu) / sigma)^2 - n log sigma   (gradient in x, mu, sigma)
+//   shared:      f = sum_i exp(x_i y_i) sin(x_i + y_i)                 (gradient in x and y)
+// The last two differentiate several leaves whose adjoints share values ((x - mu) / sigma; the
+// exponential and the sine): xtad computes their gradients in one loop, each shared value once.
 // Ratios, not times, are the result: docs/performance.md.
 #include <xtad/xtad.hpp>
 
@@ -50,11 +53,25 @@ double f_normal(double const* x, std::size_t n, double mu, double sigma) {
     return s - static_cast<double>(n) * std::log(sigma);
 }
 
-enum which { sum_sq_sin, log_sum_exp, normal };
+double f_shared(double const* x, double const* y, std::size_t n) {
+    double s = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        s += std::exp(x[i] * y[i]) * std::sin(x[i] + y[i]);
+    }
+    return s;
+}
+
+/// The second leaf of `shared`.
+xt::xarray<double> other_points(std::size_t n) {
+    return xt::linspace<double>(0.4, 1.9, n);
+}
+
+enum which { sum_sq_sin, log_sum_exp, normal, shared };
 
 void hand_f(benchmark::State& state, which w) {
     auto const n = static_cast<std::size_t>(state.range(0));
     xt::xarray<double> const x = points(n);
+    xt::xarray<double> const y = other_points(n);
     for (auto _ : state) {
         double f = 0;
         switch (w) {
@@ -67,6 +84,9 @@ void hand_f(benchmark::State& state, which w) {
         case normal:
             f = f_normal(x.data(), n, mu0, sigma0);
             break;
+        case shared:
+            f = f_shared(x.data(), y.data(), n);
+            break;
         }
         benchmark::DoNotOptimize(f);
     }
@@ -75,9 +95,12 @@ void hand_f(benchmark::State& state, which w) {
 void hand_grad(benchmark::State& state, which w) {
     auto const n = static_cast<std::size_t>(state.range(0));
     xt::xarray<double> const x = points(n);
-    xt::xarray<double> g(x.shape());
+    xt::xarray<double> const y = other_points(n);
+    xt::xarray<double> g(x.shape()), h(x.shape());
     double* const d = g.data();
+    double* const dy = h.data();
     double const* const p = x.data();
+    double const* const q = y.data();
     for (auto _ : state) {
         double dmu = 0, dsigma = 0;
         switch (w) {
@@ -106,8 +129,18 @@ void hand_grad(benchmark::State& state, which w) {
             }
             dsigma -= static_cast<double>(n) / sigma0;
             break;
+        case shared:
+            for (std::size_t i = 0; i < n; ++i) {
+                double const e = std::exp(p[i] * q[i]);
+                double const s = std::sin(p[i] + q[i]);
+                double const c = std::cos(p[i] + q[i]);
+                d[i] = e * (q[i] * s + c);
+                dy[i] = e * (p[i] * s + c);
+            }
+            break;
         }
         benchmark::DoNotOptimize(d);
+        benchmark::DoNotOptimize(dy);
         benchmark::DoNotOptimize(dmu);
         benchmark::DoNotOptimize(dsigma);
         benchmark::ClobberMemory();
@@ -121,7 +154,9 @@ void xtad_grad(benchmark::State& state, which w) {
     auto x = var<"x">(points(n));
     auto mu = var<"mu">(xt::xarray<double>(mu0));
     auto sigma = var<"sigma">(xt::xarray<double>(sigma0));
+    auto y = var<"y">(other_points(n));
     xt::xarray<double> dx(x.value().shape()), dmu(mu.value().shape()), dsigma(mu.value().shape());
+    xt::xarray<double> dy(x.value().shape());
     auto const one = xt::xarray<double>(1.0);
     auto run = [&](auto const& f, auto const& leaves, auto targets) {
         for (auto _ : state) {
@@ -140,6 +175,9 @@ void xtad_grad(benchmark::State& state, which w) {
     case normal:
         run(sum(-0.5 * pow<2>((x - mu) / sigma)) - static_cast<double>(n) * log(sigma),
             wrt(x, mu, sigma), std::tie(dx, dmu, dsigma));
+        break;
+    case shared:
+        run(sum(exp(x * y) * sin(x + y)), wrt(x, y), std::tie(dx, dy));
         break;
     }
 }
@@ -161,5 +199,8 @@ BENCHMARK_CAPTURE(xtad_grad, log_sum_exp, log_sum_exp)->Apply(sizes);
 BENCHMARK_CAPTURE(hand_f, normal, normal)->Apply(sizes);
 BENCHMARK_CAPTURE(hand_grad, normal, normal)->Apply(sizes);
 BENCHMARK_CAPTURE(xtad_grad, normal, normal)->Apply(sizes);
+BENCHMARK_CAPTURE(hand_f, shared, shared)->Apply(sizes);
+BENCHMARK_CAPTURE(hand_grad, shared, shared)->Apply(sizes);
+BENCHMARK_CAPTURE(xtad_grad, shared, shared)->Apply(sizes);
 
 BENCHMARK_MAIN();

@@ -9,9 +9,11 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <concepts>
 #include <cstddef>
 #include <memory>
+#include <new>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -254,7 +256,10 @@ using operand_type_t = std::conditional_t<
 
 /// An elementwise node of type N bound in element type T.
 template <class T, class N>
-struct bound {};
+struct bound {
+    using element = T;
+    using node = N;
+};
 
 /// The elementwise nodes of a loop (unary, binary and select; the others are read as leaves),
 /// each with the element type it is bound in, in a list with repeats.
@@ -324,6 +329,16 @@ bool same_node(N const& a, N const& b) {
         return &a.get() == &b.get();
     } else if constexpr (is_static_constant<N>) {
         return true;
+    } else if constexpr (requires {
+                             a.logical;
+                             a.target;
+                         }) {
+        // a fit: a copy (the same materialised value), or one built again on the same argument
+        // (the same seed, summed down, in the adjoints of two leaves)
+        return a.cache.identity() == b.cache.identity()
+               || (a.logical == b.logical && a.target == b.target && same_node(a.arg, b.arg));
+    } else if constexpr (requires { a.kept; }) {
+        return a.kept == b.kept && same_node(a.arg, b.arg); // expand: a view of its argument
     } else if constexpr (requires { a.cache.identity(); }) {
         return a.cache.identity() == b.cache.identity(); // copies share a materialised value
     } else if constexpr (requires { a.held; }) {
@@ -347,35 +362,65 @@ bool same_node(N const& a, N const& b) {
     }
 }
 
-/// The value of a shared node at the element last asked for.
+/// How many values of a shared node its memo holds: a block of the loop, a power of two of at
+/// most 64 elements and about 512 bytes.
+template <class R>
+inline constexpr std::size_t memo_block = std::bit_floor(std::clamp<std::size_t>(512 / sizeof(R), 1,
+                                                                                 64));
+
+/// The values of a shared node at elements [base, base + count) of a loop of n elements. Left
+/// uninitialised until computed: a loop binds many, and fills only those it reads.
 template <class R>
 struct memo_state {
-    std::size_t last = std::size_t(-1);
-    R value{};
+    std::size_t base = 0;
+    std::size_t count = 0;
+    std::size_t n = 0;
+    union {
+        R values[memo_block<R>]; // each made by fill (placement new): R is trivially destructible
+    };
+    memo_state() {} // NOLINT(modernize-use-equals-default): values stay uninitialised
 };
 
-/// A shared node: its kernel runs once per element, for the first of its readers.
+/// A shared node: its kernel runs once per element, whichever of its readers asks first. A loop
+/// going forward from 0 gets the values a block at a time (aligned to the block size, up to the
+/// next multiple of it), computed in a loop of their own: the readers then read a buffer in
+/// cache, and several loops over the same block (the gradient's terms, grad.hpp) find them there.
+/// A read out of that order (an element alone, a reduction along a leading axis) computes that
+/// element alone.
 template <class K, class R>
 struct memo_kernel {
     K k;
     memo_state<R>* state;
 
     R const& at(std::size_t i) const {
-        if (state->last != i) {
-            state->value = k.at(i);
-            state->last = i;
+        std::size_t const off = i - state->base; // wraps around for i < base
+        if (off < state->count) [[likely]] {
+            return state->values[off];
         }
-        return state->value;
+        return fill(i);
+    }
+
+    R const& fill(std::size_t i) const {
+        constexpr std::size_t B = memo_block<R>;
+        memo_state<R>& s = *state;
+        bool const forward = i == s.base + s.count; // the next element (or the first, at 0)
+        std::size_t const len = forward ? std::min(B - i % B, s.n - i) : 1;
+        for (std::size_t j = 0; j < len; ++j) {
+            ::new (static_cast<void*>(&s.values[j])) R(k.at(i + j));
+        }
+        s.base = i;
+        s.count = len;
+        return s.values[0];
     }
 };
 
-/// Binds `k`, the kernel of the node `e`, through the loop's memo when `e`'s type occurs more
-/// than once in the loop.
+/// Binds `k`, the kernel of the node `e` in a loop of n elements, through the loop's memo when
+/// the plan shares `e`'s type.
 template <class T, class N, class Ctx, class K>
-auto memoise(N const& e, Ctx& ctx, K k) {
+auto memoise(N const& e, Ctx& ctx, K k, std::size_t n) {
     if constexpr (Ctx::template shared<T, N>) {
         using R = std::remove_cvref_t<decltype(k.at(0))>;
-        return memo_kernel<K, R>{std::move(k), ctx.template state<T, R>(e)};
+        return memo_kernel<K, R>{std::move(k), ctx.template state<T, R>(e, n)};
     } else {
         return k;
     }
@@ -386,44 +431,135 @@ struct memo_slots;
 template <class List, class Shared>
 struct memo_storage;
 
-/// The memos of one loop, for the tree whose elementwise nodes are `List`: a slot per
-/// occurrence of each node type that occurs more than once. It lives on the stack of the loop's
-/// caller and allocates nothing.
-template <class List>
+/// The elementwise nodes a loop evaluates when those of `Shared` read a memo: each of them at
+/// every occurrence, but its subtree at its first only (the others read the memo). A node that
+/// repeats only inside a shared one needs no memo of its own. Seen threads the shared nodes met.
+template <class T, class E, class Shared, class Seen>
+struct walk {
+    using list = type_list<>;
+    using seen = Seen;
+};
+template <class Shared, class Seen, class... C>
+struct walk_all {
+    using list = type_list<>;
+    using seen = Seen;
+};
+template <class Shared, class Seen, class T, class C, class... Cs>
+struct walk_all<Shared, Seen, bound<T, C>, Cs...> {
+    using head = walk<T, C, Shared, Seen>;
+    using tail = walk_all<Shared, typename head::seen, Cs...>;
+    using list = concat_t<typename head::list, typename tail::list>;
+    using seen = typename tail::seen;
+};
+template <class B, class Shared, class Seen, class... C>
+struct walk_node;
+template <class T, class N, class Shared, class... Seen, class... C>
+struct walk_node<bound<T, N>, Shared, type_list<Seen...>, C...> {
+    static constexpr bool memo = occurrences<bound<T, N>, Shared> != 0;
+    static constexpr bool again = memo && occurrences<bound<T, N>, type_list<Seen...>> != 0;
+    using below = std::conditional_t<
+        again, walk_all<Shared, type_list<Seen...>>,
+        walk_all<Shared,
+                 std::conditional_t<memo, type_list<Seen..., bound<T, N>>, type_list<Seen...>>,
+                 C...>>;
+    using list = concat_t<type_list<bound<T, N>>, typename below::list>;
+    using seen = typename below::seen;
+};
+template <class T, class Op, class A, class Shared, class Seen>
+struct walk<T, unary<Op, A>, Shared, Seen>
+    : walk_node<bound<T, unary<Op, A>>, Shared, Seen, bound<T, A>> {};
+template <class T, class Op, class L, class R, class Shared, class Seen>
+struct walk<T, binary<Op, L, R>, Shared, Seen>
+    : walk_node<bound<T, binary<Op, L, R>>, Shared, Seen, bound<operand_type_t<T, Op, L, R>, L>,
+                bound<operand_type_t<T, Op, L, R>, R>> {};
+template <class T, class C, class A, class B, class Shared, class Seen>
+struct walk<T, select<C, A, B>, Shared, Seen>
+    : walk_node<bound<T, select<C, A, B>>, Shared, Seen, bound<T, C>, bound<T, A>, bound<T, B>> {};
+
+template <class Roots>
+struct memo_plan;
+/// Which nodes of a loop over the trees `Roots` (bound<T, E>...) read a memo: those evaluated
+/// more than once (a shared subtree, once; the nodes inside it, only if they also occur
+/// elsewhere), and how many slots each takes: one per occurrence, at most.
+template <class... B>
+struct memo_plan<type_list<B...>> {
+    using all =
+        concat_t<type_list<>, typename region<typename B::element, typename B::node>::type...>;
+    using repeated = typename repeated_entries<all>::type;
+    // Most loops repeat nothing: then there is nothing to walk.
+    using shared = typename std::conditional_t<
+        std::is_same_v<repeated, type_list<>>, std::type_identity<type_list<>>,
+        repeated_entries<typename walk_all<repeated, type_list<>, B...>::list>>::type;
+};
+
+/// The memos of one loop over the trees `Roots` (a list of bound<T, E>): a slot per occurrence
+/// of each node type the plan shares. It lives on the stack of the loop's caller and allocates
+/// nothing.
+template <class Roots>
 struct memo_context {
-    using shared_list = typename repeated_entries<List>::type;
+    using plan = memo_plan<Roots>;
+    using shared_list = typename plan::shared;
     template <class T, class N>
     static constexpr bool shared = occurrences<bound<T, N>, shared_list> != 0;
 
-    typename memo_storage<List, shared_list>::type storage{};
+    typename memo_storage<typename plan::all, shared_list>::type storage{};
 
     template <class T, class R, class N>
-    memo_state<R>* state(N const& e) {
-        return std::get<memo_slots<bound<T, N>, occurrences<bound<T, N>, List>>>(storage).claim(e);
+    memo_state<R>* state(N const& e, std::size_t n) {
+        return std::get<memo_slots<bound<T, N>, occurrences<bound<T, N>, typename plan::all>>>(
+                   storage)
+            .claim(e, n);
     }
 };
 
 /// The memo context of a loop over the tree E in element type T.
 template <class T, class E>
-using loop_context = memo_context<typename region<T, E>::type>;
+using loop_context = memo_context<type_list<bound<T, E>>>;
 
 /// A context for a kernel bound outside a loop (a constant, a value type): no memos.
 using no_memos = memo_context<type_list<>>;
 
-/// Writes element i of the kernel `k` to dst[i], for i < n: the fused loop.
+/// A function inlined wherever it is called, where the compiler has a way to say so.
+#if defined(__GNUC__) || defined(__clang__)
+#define XTAD_ALWAYS_INLINE [[gnu::always_inline]] inline
+#else
+#define XTAD_ALWAYS_INLINE inline
+#endif
+
+/// Writes element i of the kernel `k` to dst[i], for i in [b, e): the fused loop.
 template <class V, class K>
-void run_into(V* dst, K const& k, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
+void run_into(V* dst, K const& k, std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
         dst[i] = static_cast<V>(k.at(i));
     }
 }
 
-/// Adds element i of the kernel `k` to dst[i], for i < n: the fused loop of an accumulation.
 template <class V, class K>
-void run_add(V* dst, K const& k, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
+void run_into(V* dst, K const& k, std::size_t n) {
+    run_into(dst, k, 0, n);
+}
+
+/// Adds element i of the kernel `k` to dst[i], for i in [b, e): the fused loop of an
+/// accumulation.
+template <class V, class K>
+void run_add(V* dst, K const& k, std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
         dst[i] += static_cast<V>(k.at(i));
     }
+}
+
+template <class V, class K>
+void run_add(V* dst, K const& k, std::size_t n) {
+    run_add(dst, k, 0, n);
+}
+
+/// `total` plus elements [b, e) of the kernel `k`, added in order.
+template <class V, class K>
+V run_sum(V total, K const& k, std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
+        total += static_cast<V>(k.at(i));
+    }
+    return total;
 }
 
 } // namespace detail
@@ -463,7 +599,8 @@ template <class T, class Op, class E, class Ctx>
 auto kernel(unary<Op, E> const& e, shape_t const& out, Ctx& ctx) {
     using K = decltype(kernel<T>(e.arg, out, ctx));
     return detail::memoise<T>(e, ctx,
-                              detail::unary_kernel<Op, K>{{e.op}, kernel<T>(e.arg, out, ctx)});
+                              detail::unary_kernel<Op, K>{{e.op}, kernel<T>(e.arg, out, ctx)},
+                              detail::size_of(out));
 }
 
 template <class T, class Op, class L, class R, class Ctx>
@@ -473,7 +610,8 @@ auto kernel(binary<Op, L, R> const& e, shape_t const& out, Ctx& ctx) {
     using KR = decltype(kernel<U>(e.rhs, out, ctx));
     return detail::memoise<T>(e, ctx,
                               detail::binary_kernel<Op, KL, KR>{
-                                  {e.op}, kernel<U>(e.lhs, out, ctx), kernel<U>(e.rhs, out, ctx)});
+                                  {e.op}, kernel<U>(e.lhs, out, ctx), kernel<U>(e.rhs, out, ctx)},
+                              detail::size_of(out));
 }
 
 template <class T, class C, class A, class B, class Ctx>
@@ -484,7 +622,8 @@ auto kernel(select<C, A, B> const& e, shape_t const& out, Ctx& ctx) {
     return detail::memoise<T>(e, ctx,
                               detail::select_kernel<KC, KA, KB>{kernel<T>(e.cond, out, ctx),
                                                                 kernel<T>(e.then_, out, ctx),
-                                                                kernel<T>(e.else_, out, ctx)});
+                                                                kernel<T>(e.else_, out, ctx)},
+                              detail::size_of(out));
 }
 
 /// An element of a leaf (`x(i)`) read in place: nothing is materialised or cached.
@@ -523,15 +662,20 @@ struct memo_slots;
 template <class T, class N, std::size_t Count>
 struct memo_slots<bound<T, N>, Count> {
     using R = kernel_value_t<T, N>;
+    static_assert(std::is_trivially_destructible_v<R>);
     std::array<N const*, Count> nodes{};
-    std::array<memo_state<R>, Count> states{};
+    std::array<memo_state<R>, Count> states;
+    memo_slots() {} // NOLINT(modernize-use-equals-default): no zeroing of the states' values
 
-    memo_state<R>* claim(N const& e) {
+    memo_state<R>* claim(N const& e, std::size_t n) {
         std::size_t k = 0;
         while (nodes[k] != nullptr && !same_node(*nodes[k], e)) {
             ++k; // a slot per occurrence: one is free or the same
         }
-        nodes[k] = &e;
+        if (nodes[k] == nullptr) {
+            nodes[k] = &e;
+            states[k].n = n;
+        }
         return &states[k];
     }
 };
@@ -581,12 +725,7 @@ void copy_runs(V const* src, std::size_t src_stride, V* dst, std::size_t dst_str
 template <class V, class T, class E>
 V sum_over(E const& e, shape_t const& logical) {
     loop_context<T, E> ctx;
-    auto const k = kernel<T>(e, logical, ctx);
-    V total = V(0);
-    for (std::size_t i = 0, n = size_of(logical); i < n; ++i) {
-        total += static_cast<V>(k.at(i));
-    }
-    return total;
+    return run_sum(V(0), kernel<T>(e, logical, ctx), 0, size_of(logical));
 }
 
 /// Sums `x`, a value on the broadcast shape `logical`, down to `target`, the shape it was

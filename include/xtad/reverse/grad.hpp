@@ -5,6 +5,9 @@
 #include "xtad/reverse/adjoint.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -164,6 +167,279 @@ void gradient_into(C& out, E const& e, G const& g, shape_t const& out_shape, L c
     }
 }
 
+// The gradients of several leaves, evaluated together. Each leaf's adjoint (adjoint_part) is its
+// group, on the root's broadcast shape, and, in the common case, one `fit` that brings what came
+// through the reductions above it down to the leaf's shape. The groups of all leaves run in one
+// loop, and the fits' arguments in one loop per shape they live on (for a scalar loss, that of
+// the reduction's argument); a loop binds its terms' kernels in one memo context, so that a node
+// their expressions share (the adjoint of the node above the leaves) is computed once per
+// element, and each leaf's element is read once. Each term is written, added or summed where the
+// per-leaf evaluation (assign_adjoint) put it, in the same order, so the results are the same.
+
+/// Where a term's element i goes: written to dst[i] or added to it, added to a running total (a
+/// number broadcast against the loop), or written to a buffer that is summed down afterwards.
+enum class term_sink : unsigned char { write, add, total, buffer };
+
+/// One term of a leaf's adjoint: `expr` (element type V), on the broadcast shape `logical`,
+/// brought down to `target`, the leaf's shape.
+template <class V, class E>
+struct adjoint_term {
+    using value_type = V;
+    using expr_type = E;
+    E const* expr = nullptr;
+    shape_t const* logical = nullptr;
+    shape_t const* target = nullptr;
+    term_sink sink = term_sink::write;
+    V* dst = nullptr;
+    V total = V(0);
+    std::optional<xt::xarray<V>> buffer{};
+};
+
+/// A leaf whose adjoint has no such term (a zero group, an extra that is not one fit).
+struct no_term {
+    using value_type = double;
+    using expr_type = no_term;
+};
+
+/// The kernel a term binds in a loop whose memo context is Ctx, if the term is in that loop.
+template <class Term, class Ctx>
+struct term_kernel {
+    using type = std::optional<decltype(kernel<typename Term::value_type>(
+        std::declval<typename Term::expr_type const&>(), std::declval<shape_t const&>(),
+        std::declval<Ctx&>()))>;
+};
+template <class Ctx>
+struct term_kernel<no_term, Ctx> {
+    using type = no_term;
+};
+
+template <class Term>
+shape_t const* term_logical(Term const& t) {
+    if constexpr (std::is_same_v<Term, no_term>) {
+        return nullptr;
+    } else {
+        return t.expr == nullptr ? nullptr : t.logical;
+    }
+}
+
+/// Elements [b, e) of a term, from its kernel, to its sink: one simple loop per sink. Always
+/// inlined: where the kernel is a local of the function that runs the loop, the compiler knows
+/// that the loop's stores do not change it, and vectorises the loop (g++ 12 did not when it came
+/// by reference or by value into a function of its own: 4x slower on W1).
+template <class Term, class K>
+XTAD_ALWAYS_INLINE void run_range(Term& t, K const& k, std::size_t b, std::size_t e) {
+    switch (t.sink) {
+    case term_sink::write:
+    case term_sink::buffer:
+        run_into(t.dst, k, b, e);
+        break;
+    case term_sink::add:
+        run_add(t.dst, k, b, e);
+        break;
+    case term_sink::total:
+        t.total = run_sum(t.total, k, b, e);
+        break;
+    }
+}
+
+/// How many of the terms have a node of type B (bound<T, N>).
+template <class B, class... Term>
+constexpr std::size_t terms_with =
+    (std::size_t(0) + ...
+     + std::size_t(occurrences<B, typename region<typename Term::value_type,
+                                                  typename Term::expr_type>::type> != 0));
+
+/// Whether two of the terms may share a node (its type occurs in both): then they run in one
+/// loop; otherwise each in a loop of its own, as simple as an evaluation's.
+template <class... Term>
+constexpr bool terms_share() {
+    using all = type_list<bound<typename Term::value_type, typename Term::expr_type>...>;
+    return []<class... B>(type_list<B...>) {
+        return (false || ... || (terms_with<B, Term...> >= 2));
+    }(typename memo_plan<all>::shared{});
+}
+
+/// The smallest memo block of a plan: the length of the loop's blocks, so that a node the first
+/// term computes for a block is still held when the next term reads it.
+template <class T, class N>
+constexpr std::size_t block_of(bound<T, N>) {
+    return memo_block<kernel_value_t<T, N>>;
+}
+template <class... B>
+constexpr std::size_t smallest_block(type_list<B...>) {
+    return std::min({memo_block<double>, block_of(B{})...});
+}
+
+/// Runs `terms` (each with its logical shape, sink and destination set): one loop per distinct
+/// shape they live on. Terms that share nodes run together, a block at a time: each term's block
+/// in a simple loop, the shared nodes' values held for the block by their memos.
+template <class... Term>
+void run_terms(std::tuple<Term...>& terms) {
+    using Ctx =
+        memo_context<type_list<bound<typename Term::value_type, typename Term::expr_type>...>>;
+    constexpr std::size_t N = sizeof...(Term);
+    auto const each = [&](auto&& f) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (f(std::integral_constant<std::size_t, I>{}, std::get<I>(terms)), ...);
+        }
+        (std::index_sequence_for<Term...>{});
+    };
+    if constexpr (!terms_share<Term...>()) {
+        each([&](auto, auto& t) {
+            using T = std::remove_cvref_t<decltype(t)>;
+            if constexpr (!std::is_same_v<T, no_term>) {
+                if (t.expr != nullptr) {
+                    loop_context<typename T::value_type, typename T::expr_type> ctx;
+                    auto const k = kernel<typename T::value_type>(*t.expr, *t.logical, ctx);
+                    run_range(t, k, 0, size_of(*t.logical));
+                }
+            }
+        });
+    } else {
+        constexpr std::size_t L = smallest_block(typename Ctx::shared_list{});
+        std::array<shape_t const*, N> logical{};
+        each([&](auto i, auto const& t) { logical[i] = term_logical(t); });
+        for (std::size_t first = 0; first < N; ++first) {
+            if (logical[first] == nullptr) {
+                continue;
+            }
+            shape_t const here = *logical[first];
+            std::array<bool, N> in{};
+            for (std::size_t k = first; k < N; ++k) {
+                if (logical[k] != nullptr && *logical[k] == here) {
+                    in[k] = true;
+                    logical[k] = nullptr; // in this loop
+                }
+            }
+            Ctx ctx;
+            std::tuple<typename term_kernel<Term, Ctx>::type...> kernels{
+                typename term_kernel<Term, Ctx>::type{}...};
+            each([&](auto i, auto const& t) {
+                if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(t)>, no_term>) {
+                    if (in[i]) {
+                        using V = typename std::remove_cvref_t<decltype(t)>::value_type;
+                        std::get<i>(kernels).emplace(kernel<V>(*t.expr, here, ctx));
+                    }
+                }
+            });
+            std::size_t const n = size_of(here);
+            for (std::size_t b = 0; b < n; b += L) {
+                std::size_t const e = std::min(n, b + L);
+                each([&](auto i, auto& t) {
+                    if constexpr (!std::is_same_v<std::remove_cvref_t<decltype(t)>, no_term>) {
+                        if (auto const& k = std::get<i>(kernels)) {
+                            run_range(t, *k, b, e);
+                        }
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Where a leaf's gradient is written: `out` itself, or, when `out` is not row-major contiguous
+/// or is memory some adjoint reads (an update in place), a tensor copied into `out` at the end.
+template <class C>
+struct gradient_dest {
+    using V = typename C::value_type;
+    C& out;
+    std::optional<xt::xarray<V>> stage{};
+
+    template <class F>
+    void with(F&& f) {
+        if constexpr (row_major_contiguous<C>) {
+            if (!stage) {
+                f(out);
+                return;
+            }
+        }
+        f(*stage);
+    }
+    void resize(shape_t const& s) {
+        with([&](auto& d) { resize_to(d, s); });
+    }
+    V* data() {
+        V* p = nullptr;
+        with([&](auto& d) { p = d.data(); });
+        return p;
+    }
+    void finish(shape_t const& s) {
+        if (stage) {
+            resize_to(out, s);
+            xt::noalias(out) = *stage;
+        }
+    }
+};
+
+/// Sets where `t` (a term on `dest`'s leaf) sends its elements: `Add` for an extra term, added to
+/// the group already there.
+template <bool Add, class Term, class C>
+void choose_sink(Term& t, gradient_dest<C>& dest) {
+    if constexpr (!std::is_same_v<Term, no_term>) {
+        if (t.expr == nullptr) {
+            return;
+        }
+        if (*t.logical == *t.target) {
+            if constexpr (!Add) {
+                dest.resize(*t.target);
+            }
+            t.sink = Add ? term_sink::add : term_sink::write;
+            t.dst = dest.data();
+        } else if (size_of(*t.target) == 1) {
+            t.sink = term_sink::total; // a number broadcast against the tensor: its terms summed
+        } else {
+            t.sink = term_sink::buffer;
+            t.buffer.emplace(*t.logical);
+            t.dst = t.buffer->data();
+        }
+    }
+}
+
+/// After the loops: a term's total or buffer, summed down to the leaf's shape, into its gradient.
+template <bool Add, class Term, class C>
+void finish_term(Term& t, gradient_dest<C>& dest) {
+    if constexpr (!std::is_same_v<Term, no_term>) {
+        using V = typename Term::value_type;
+        if (t.expr == nullptr || t.sink == term_sink::write || t.sink == term_sink::add) {
+            return;
+        }
+        if constexpr (!Add) {
+            dest.resize(*t.target);
+        }
+        V* const d = dest.data();
+        if (t.sink == term_sink::total) {
+            d[0] = Add ? V(d[0] + t.total) : t.total;
+        } else {
+            xt::xarray<V> const s = sum_to(*t.buffer, *t.logical, *t.target);
+            for (std::size_t i = 0; i < s.size(); ++i) {
+                d[i] = Add ? V(d[i] + s.flat(i)) : s.flat(i);
+            }
+        }
+    }
+}
+
+/// The group term of leaf j's adjoint part, if it has one.
+template <class V, class G, class X>
+auto group_term(adjoint_part<G, X> const& part, shape_t const& logical, shape_t const& target) {
+    if constexpr (is_zero<G>) {
+        return no_term{};
+    } else {
+        return adjoint_term<V, G>{&part.group, &logical, &target};
+    }
+}
+
+/// The extra term of leaf j's adjoint part, if it is one fit (else the extra, if any, is added
+/// by assign afterwards).
+template <class V, class G, class X>
+auto extra_term(adjoint_part<G, X> const& part) {
+    if constexpr (is_fit_node<X>) {
+        using A = std::remove_cvref_t<decltype(part.extra.arg)>;
+        return adjoint_term<V, A>{&part.extra.arg, &part.extra.logical, &part.extra.target};
+    } else {
+        return no_term{};
+    }
+}
+
 #if XTAD_DETECT_ANOMALY
 /// Anomaly mode: a NaN in the seed is named as such (every gradient below it would be NaN).
 template <class V, class G>
@@ -178,10 +454,101 @@ void check_seed(G const& g, char const* op) {
     }
 }
 
-// grad_into_impl differs with XTAD_DETECT_ANOMALY: an inline namespace gives that setting a
-// function of its own, as core/leaf.hpp does for lifetimes.
+// adjoint_of, gradients_into and grad_into_impl differ with XTAD_DETECT_ANOMALY: an inline
+// namespace gives that setting a function of its own, as core/leaf.hpp does for lifetimes.
 inline namespace anomaly_checked {
 #endif
+/// The adjoint of leaf L in `e`, seeded by `g` on `out_shape` (no part if e does not use it).
+template <class L, class E, class G>
+auto adjoint_of(E const& e, G const& g, shape_t const& out_shape, shape_t const& leaf_shape,
+                L const* leaf) {
+    if constexpr (!depends_on<E, L::name>) {
+        return no_part();
+    } else {
+        check_same_leaf(e, leaf, "grad");
+        return adjoint<L::name>(e, g, no_mask{}, adjoint_shapes{out_shape, leaf_shape});
+    }
+}
+
+/// The gradients of `e` (seeded by `g` on `out_shape`) with respect to the leaves of `w`, into
+/// `outs` (a tuple or array of containers, one per leaf), evaluated together (above).
+template <class Outs, class E, class G, class... L>
+void gradients_into(Outs& outs, E const& e, G const& g, shape_t const& out_shape,
+                    wrt_t<L...> const& w) {
+    constexpr std::size_t K = sizeof...(L);
+    using J = std::index_sequence_for<L...>;
+    auto const targets = std::apply(
+        [](auto const*... l) { return std::array<shape_t, K>{l->shape()...}; }, w.leaves);
+    auto const parts = [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::tuple{adjoint_of(e, g, out_shape, targets[I], std::get<I>(w.leaves))...};
+    }
+    (J{});
+    auto dests = [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::tuple{
+            gradient_dest<std::remove_cvref_t<decltype(std::get<I>(outs))>>{std::get<I>(outs)}...};
+    }
+    (J{});
+    // A gradient that is memory an adjoint reads (a leaf's or the seed's: the adjoints read
+    // nothing else that a caller holds) is written last: every gradient is staged.
+    bool aliased = false;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        auto const reads = [&](auto const& out) {
+            if constexpr (row_major_contiguous<std::remove_cvref_t<decltype(out)>>) {
+                return reads_from(e, out) || reads_from(g, out);
+            } else {
+                return false; // staged anyway
+            }
+        };
+        aliased = (reads(std::get<I>(outs)) || ...);
+    }
+    (J{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        auto const stage = [&](auto& d) {
+            if (aliased || !row_major_contiguous<std::remove_cvref_t<decltype(d.out)>>) {
+                d.stage.emplace();
+            }
+        };
+        (stage(std::get<I>(dests)), ...);
+    }
+    (J{});
+    // The groups, on the root's shape; a leaf with none gets zeros first.
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        auto groups = std::tuple{
+            group_term<typename std::remove_cvref_t<decltype(std::get<I>(outs))>::value_type>(
+                std::get<I>(parts), out_shape, targets[I])...};
+        auto const zero = [&](auto const& part, auto& dest, shape_t const& target) {
+            if constexpr (is_zero<decltype(part.group)>) {
+                using V = typename std::remove_cvref_t<decltype(dest)>::V;
+                dest.resize(target);
+                V* const d = dest.data();
+                std::fill_n(d, size_of(target), V(0));
+            }
+        };
+        (zero(std::get<I>(parts), std::get<I>(dests), targets[I]), ...);
+        (choose_sink<false>(std::get<I>(groups), std::get<I>(dests)), ...);
+        run_terms(groups);
+        (finish_term<false>(std::get<I>(groups), std::get<I>(dests)), ...);
+        // What came through the reductions: one fit per leaf, run together; any other extra
+        // (several boundaries above the leaf) added by its own loop.
+        auto extras = std::tuple{
+            extra_term<typename std::remove_cvref_t<decltype(std::get<I>(outs))>::value_type>(
+                std::get<I>(parts))...};
+        (choose_sink<true>(std::get<I>(extras), std::get<I>(dests)), ...);
+        run_terms(extras);
+        (finish_term<true>(std::get<I>(extras), std::get<I>(dests)), ...);
+        auto const rest = [&](auto const& part, auto& dest, shape_t const& target) {
+            using X = std::remove_cvref_t<decltype(part.extra)>;
+            if constexpr (!is_zero<X> && !is_fit_node<X>) {
+                using V = typename std::remove_cvref_t<decltype(dest)>::V;
+                dest.with([&](auto& d) { assign<V, true>(d, part.extra, target); });
+            }
+        };
+        (rest(std::get<I>(parts), std::get<I>(dests), targets[I]), ...);
+        (std::get<I>(dests).finish(targets[I]), ...);
+    }
+    (J{});
+}
+
 /// Checks the seed's shape, then computes every gradient into `outs`, a tuple of containers.
 /// `op` names the public function in the error message.
 template <class E, class... L, class S, class Outs>
@@ -206,13 +573,11 @@ void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
     }
 #endif
     clear_caches(e);
-    std::apply(
-        [&](auto&... out) {
-            std::apply(
-                [&](auto const*... leaf) { (gradient_into(out, e, g, out_shape, leaf), ...); },
-                w.leaves);
-        },
-        outs);
+    if constexpr (sizeof...(L) == 1) {
+        gradient_into(std::get<0>(outs), e, g, out_shape, std::get<0>(w.leaves));
+    } else {
+        gradients_into(outs, e, g, out_shape, w);
+    }
     clear_caches(e);
 }
 #if XTAD_DETECT_ANOMALY
