@@ -167,14 +167,16 @@ void gradient_into(C& out, E const& e, G const& g, shape_t const& out_shape, L c
     }
 }
 
-// The gradients of several leaves, evaluated together. Each leaf's adjoint (adjoint_part) is its
-// group, on the root's broadcast shape, and, in the common case, one `fit` that brings what came
-// through the reductions above it down to the leaf's shape. The groups of all leaves run in one
-// loop, and the fits' arguments in one loop per shape they live on (for a scalar loss, that of
-// the reduction's argument); a loop binds its terms' kernels in one memo context, so that a node
-// their expressions share (the adjoint of the node above the leaves) is computed once per
-// element, and each leaf's element is read once. Each term is written, added or summed where the
-// per-leaf evaluation (assign_adjoint) put it, in the same order, so the results are the same.
+// The gradients of several leaves, evaluated together (one leaf takes gradient_into, above).
+// Each leaf's adjoint (adjoint_part) is its group, on the root's broadcast shape, and, in the
+// common case, one `fit` that brings what came through the reductions above it down to the
+// leaf's shape. The groups of all leaves are run together, then the fits' arguments, one loop
+// per shape they live on (for a scalar loss, that of the reduction's argument). Where two terms
+// may share a node (the adjoint of the node above the leaves), their loop binds their kernels in
+// one memo context and runs a block at a time, so that the node is computed once per element;
+// where none can, each term has a simple loop of its own. Each term is written, added or summed
+// where the per-leaf evaluation (assign_adjoint) put it, in the same order, so the results are
+// the same.
 
 /// Where a term's element i goes: written to dst[i] or added to it, added to a running total (a
 /// number broadcast against the loop), or written to a buffer that is summed down afterwards.
