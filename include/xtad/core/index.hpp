@@ -28,11 +28,6 @@ struct index_op {
     /// As written: a negative index counts from the end, as in torch (x(-1) is the last).
     std::array<std::ptrdiff_t, K> index;
 
-    /// 0-d. Not checked here, as the shape rule runs at every step of building and evaluating
-    /// a tree: index() checks the index where it is written, and every evaluation computes
-    /// element_at, which checks it against the tensor's shape then (a leaf may have been
-    /// resized in between).
-    shape_t result_shape(shape_t const&, axes_t const&) const { return {}; }
     /// The row-major position of the element in a tensor of shape `in` (checked): an op that
     /// reads one element says where, and the evaluator computes that element alone. `in` is any
     /// sequence of extents (a shape_t, a fixed-size tensor's own shape).
@@ -80,7 +75,10 @@ struct index_op {
 };
 
 namespace detail {
-/// x(i, j): one element, 0-d whatever x is.
+/// x(i, j): one element, 0-d whatever x is; the shape rule of index_op. The index is not checked
+/// there, as the shape rule runs at every step of building and evaluating a tree: index() checks
+/// it where it is written, and every evaluation computes element_at, which checks it against the
+/// tensor's shape then (a leaf may have been resized in between).
 template <std::size_t K, class E>
 struct static_shape<reduce<index_op<K>, E>> {
     using type = xt::fixed_shape<>;

@@ -425,22 +425,24 @@ struct stack_node {
     shape_t shape() const {
         if constexpr (detail::has_static_shape<stack_node>) {
             return detail::known_shape<stack_node>(); // checked by the compiler
+        } else {
+            shape_t const first = std::get<0>(args).shape();
+            std::size_t k = 0;
+            std::apply(
+                [&](auto const&... a) {
+                    ((a.shape() == first
+                          ? void(++k)
+                          : throw error("xtad::stack: expression " + std::to_string(k)
+                                        + " has shape " + detail::shape_str(a.shape())
+                                        + " but expression 0 has shape "
+                                        + detail::shape_str(first))),
+                     ...);
+                },
+                args);
+            shape_t out{sizeof...(Es)};
+            out.insert(out.end(), first.begin(), first.end());
+            return out;
         }
-        shape_t const first = std::get<0>(args).shape();
-        std::size_t k = 0;
-        std::apply(
-            [&](auto const&... a) {
-                ((a.shape() == first
-                      ? void(++k)
-                      : throw error("xtad::stack: expression " + std::to_string(k) + " has shape "
-                                    + detail::shape_str(a.shape()) + " but expression 0 has shape "
-                                    + detail::shape_str(first))),
-                 ...);
-            },
-            args);
-        shape_t out{sizeof...(Es)};
-        out.insert(out.end(), first.begin(), first.end());
-        return out;
     }
 
     /// The element at (i, j, ...) as a 0-d expression, as a leaf's `x(i, j)` (core/index.hpp).

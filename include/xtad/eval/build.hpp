@@ -1013,30 +1013,45 @@ void write(V* dst, E const& e, shape_t const& shape) {
 }
 
 /// Resizes `out` to `shape`; a fixed-size tensor of another shape (whose resize cannot change it)
-/// is an error, not a write past its end.
+/// is an error, not a write past its end. `op` names the public function, `what` the result.
 template <class C>
-void resize_to(C& out, shape_t const& shape) {
+void resize_to(C& out, shape_t const& shape, char const* op = "eval_into",
+               char const* what = "the value") {
     out.resize(shape);
     if (!std::equal(out.shape().begin(), out.shape().end(), shape.begin(), shape.end())) {
-        throw error("xtad::eval_into: the value has shape " + shape_str(shape)
+        throw error(std::string("xtad::") + op + ": " + what + " has shape " + shape_str(shape)
                     + ", which a fixed-size tensor of shape " + shape_str(to_shape(out.shape()))
                     + " cannot hold");
     }
 }
 
-/// Whether evaluating `e` reads the memory of `out`: `out` is (or shares storage with) one of its
-/// leaves or tensor constants.
-template <class E, class C>
-bool reads_from(E const& e, C const& out) {
-    auto const* const lo = reinterpret_cast<char const*>(out.data());
-    auto const* const hi = reinterpret_cast<char const*>(out.data() + out.size());
+/// The memory a container holds, as bytes [lo, hi): what an overlap test compares.
+struct byte_range {
+    char const* lo = nullptr;
+    char const* hi = nullptr;
+};
+template <class C>
+byte_range bytes_of(C const& c) {
+    return {reinterpret_cast<char const*>(c.data()),
+            reinterpret_cast<char const*>(c.data() + c.size())};
+}
+
+/// Whether evaluating `e` reads any of the memory in `outs`: one of them is (or shares storage
+/// with) one of its leaves or tensor constants. One walk of `e` for all of them; none when
+/// every range is empty (a container about to be allocated).
+template <class E, std::size_t K>
+bool reads_any(E const& e, std::array<byte_range, K> const& outs) {
+    if (std::all_of(outs.begin(), outs.end(), [](byte_range r) { return r.lo == r.hi; })) {
+        return false;
+    }
     bool hit = false;
     auto overlaps = [&](auto const& c) {
         if constexpr (std::is_base_of_v<xt::xcontainer<std::remove_cvref_t<decltype(c)>>,
                                         std::remove_cvref_t<decltype(c)>>) {
-            auto const* const b = reinterpret_cast<char const*>(c.data());
-            auto const* const t = reinterpret_cast<char const*>(c.data() + c.size());
-            hit = hit || (b < hi && lo < t);
+            byte_range const in = bytes_of(c);
+            for (byte_range const out : outs) {
+                hit = hit || (in.lo < out.hi && out.lo < in.hi);
+            }
         } else {
             hit = true; // a view (held by xtad::ref) may reach anywhere in its tensor
         }
@@ -1052,18 +1067,25 @@ bool reads_from(E const& e, C const& out) {
     return hit;
 }
 
+/// Whether evaluating `e` reads the memory of `out`.
+template <class E, class C>
+bool reads_from(E const& e, C const& out) {
+    return reads_any(e, std::array<byte_range, 1>{bytes_of(out)});
+}
+
 /// Evaluates `e` (element type T) into `out`, resized to `shape`, `e`'s shape or one it
 /// broadcasts to: in place for a row-major container, else through a new tensor. With
 /// `Accumulate`, adds to out instead (out already has the shape).
 template <class T, bool Accumulate = false, class C, class E>
-void assign(C& out, E const& e, shape_t const& shape) {
+void assign(C& out, E const& e, shape_t const& shape, char const* op = "eval_into",
+            char const* what = "the value") {
     using V = typename C::value_type;
     if constexpr (is_fit_node<E> && row_major_contiguous<C>) {
         if (e.logical == e.target && e.target == shape && !reads_from(e.arg, out)) {
             // Nothing to sum down (a leaf's adjoint on the leaf's own shape): the argument's
             // loop writes to out directly, with no tensor of its own (unless out is memory the
             // argument reads, which is read whole first).
-            assign<T, Accumulate>(out, e.arg, shape);
+            assign<T, Accumulate>(out, e.arg, shape, op, what);
             return;
         }
     }
@@ -1073,7 +1095,7 @@ void assign(C& out, E const& e, shape_t const& shape) {
         if constexpr (Accumulate) {
             run_add(out.data(), k, out.size());
         } else {
-            resize_to(out, shape);
+            resize_to(out, shape, op, what);
             run_into(out.data(), k, out.size());
         }
     } else {

@@ -130,22 +130,26 @@ shape_t seed_shape(S const& seed) {
     return to_shape(seed.shape());
 }
 
+/// What a gradient is called in an error (resize_to's): a fixed-size tensor of another shape.
+inline constexpr char const* a_gradient = "the gradient";
+
 /// Evaluates the adjoint `part` of a leaf into `out`, resized to the leaf's shape: one fused
-/// loop when nothing was broadcast, a sum over the broadcast axes otherwise.
+/// loop when nothing was broadcast, a sum over the broadcast axes otherwise. `op` names the
+/// public function in an error.
 template <class C, class G, class X>
 void assign_adjoint(C& out, adjoint_part<G, X> const& part, shape_t const& logical,
-                    shape_t const& target) {
+                    shape_t const& target, char const* op) {
     using V = typename C::value_type;
     if constexpr (is_zero<G>) {
-        out.resize(target);
+        resize_to(out, target, op, a_gradient);
         out.fill(V(0));
     } else if (logical == target) {
-        assign<V>(out, part.group, target); // the group broadcasts to the leaf's shape
+        assign<V>(out, part.group, target, op, a_gradient); // the group broadcasts to the leaf
     } else if (size_of(target) == 1) {
-        resize_to(out, target); // a number broadcast against the tensor: its terms summed
+        resize_to(out, target, op, a_gradient); // a number broadcast: its terms summed
         out.flat(0) = sum_over<V, V>(part.group, logical);
     } else {
-        out.resize(target);
+        resize_to(out, target, op, a_gradient);
         xt::noalias(out) = sum_to(materialise<V, V>(part.group), logical, target);
     }
     if constexpr (!is_zero<X>) {
@@ -155,15 +159,16 @@ void assign_adjoint(C& out, adjoint_part<G, X> const& part, shape_t const& logic
 
 /// The gradient of `e` (seeded by `g` on `out_shape`) with respect to `leaf`, into `out`.
 template <class L, class E, class G, class C>
-void gradient_into(C& out, E const& e, G const& g, shape_t const& out_shape, L const* leaf) {
+void gradient_into(C& out, E const& e, G const& g, shape_t const& out_shape, L const* leaf,
+                   char const* op = "grad") {
     shape_t const leaf_shape = leaf->shape();
     if constexpr (!depends_on<E, L::name>) {
-        out.resize(leaf_shape);
+        resize_to(out, leaf_shape, op, a_gradient);
         out.fill(typename C::value_type(0));
     } else {
-        check_same_leaf(e, leaf, "grad");
+        check_same_leaf(e, leaf, op);
         auto const part = adjoint<L::name>(e, g, no_mask{}, adjoint_shapes{out_shape, leaf_shape});
-        assign_adjoint(out, part, out_shape, leaf_shape);
+        assign_adjoint(out, part, out_shape, leaf_shape, op);
     }
 }
 
@@ -183,7 +188,8 @@ void gradient_into(C& out, E const& e, G const& g, shape_t const& out_shape, L c
 enum class term_sink : unsigned char { write, add, total, buffer };
 
 /// One term of a leaf's adjoint: `expr` (element type V), on the broadcast shape `logical`,
-/// brought down to `target`, the leaf's shape.
+/// brought down to `target`, the leaf's shape. A leaf with no such term has a no_term instead,
+/// so the pointers are never null.
 template <class V, class E>
 struct adjoint_term {
     using value_type = V;
@@ -220,7 +226,7 @@ shape_t const* term_logical(Term const& t) {
     if constexpr (std::is_same_v<Term, no_term>) {
         return nullptr;
     } else {
-        return t.expr == nullptr ? nullptr : t.logical;
+        return t.logical;
     }
 }
 
@@ -290,11 +296,9 @@ void run_terms(std::tuple<Term...>& terms) {
         each([&](auto, auto& t) {
             using T = std::remove_cvref_t<decltype(t)>;
             if constexpr (!std::is_same_v<T, no_term>) {
-                if (t.expr != nullptr) {
-                    loop_context<typename T::value_type, typename T::expr_type> ctx;
-                    auto const k = kernel<typename T::value_type>(*t.expr, *t.logical, ctx);
-                    run_range(t, k, 0, size_of(*t.logical));
-                }
+                loop_context<typename T::value_type, typename T::expr_type> ctx;
+                auto const k = kernel<typename T::value_type>(*t.expr, *t.logical, ctx);
+                run_range(t, k, 0, size_of(*t.logical));
             }
         });
     } else {
@@ -345,6 +349,7 @@ template <class C>
 struct gradient_dest {
     using V = typename C::value_type;
     C& out;
+    char const* op; // the public function, named in an error
     std::optional<xt::xarray<V>> stage{};
 
     template <class F>
@@ -358,7 +363,7 @@ struct gradient_dest {
         f(*stage);
     }
     void resize(shape_t const& s) {
-        with([&](auto& d) { resize_to(d, s); });
+        with([&](auto& d) { resize_to(d, s, op, a_gradient); });
     }
     V* data() {
         V* p = nullptr;
@@ -367,7 +372,7 @@ struct gradient_dest {
     }
     void finish(shape_t const& s) {
         if (stage) {
-            resize_to(out, s);
+            resize_to(out, s, op, a_gradient);
             xt::noalias(out) = *stage;
         }
     }
@@ -378,9 +383,6 @@ struct gradient_dest {
 template <bool Add, class Term, class C>
 void choose_sink(Term& t, gradient_dest<C>& dest) {
     if constexpr (!std::is_same_v<Term, no_term>) {
-        if (t.expr == nullptr) {
-            return;
-        }
         if (*t.logical == *t.target) {
             if constexpr (!Add) {
                 dest.resize(*t.target);
@@ -402,7 +404,7 @@ template <bool Add, class Term, class C>
 void finish_term(Term& t, gradient_dest<C>& dest) {
     if constexpr (!std::is_same_v<Term, no_term>) {
         using V = typename Term::value_type;
-        if (t.expr == nullptr || t.sink == term_sink::write || t.sink == term_sink::add) {
+        if (t.sink == term_sink::write || t.sink == term_sink::add) {
             return;
         }
         if constexpr (!Add) {
@@ -463,45 +465,47 @@ inline namespace anomaly_checked {
 /// The adjoint of leaf L in `e`, seeded by `g` on `out_shape` (no part if e does not use it).
 template <class L, class E, class G>
 auto adjoint_of(E const& e, G const& g, shape_t const& out_shape, shape_t const& leaf_shape,
-                L const* leaf) {
+                L const* leaf, char const* op) {
     if constexpr (!depends_on<E, L::name>) {
         return no_part();
     } else {
-        check_same_leaf(e, leaf, "grad");
+        check_same_leaf(e, leaf, op);
         return adjoint<L::name>(e, g, no_mask{}, adjoint_shapes{out_shape, leaf_shape});
     }
 }
 
 /// The gradients of `e` (seeded by `g` on `out_shape`) with respect to the leaves of `w`, into
-/// `outs` (a tuple or array of containers, one per leaf), evaluated together (above).
+/// `outs` (a tuple or array of containers, one per leaf), evaluated together (above). `op` names
+/// the public function in an error.
 template <class Outs, class E, class G, class... L>
 void gradients_into(Outs& outs, E const& e, G const& g, shape_t const& out_shape,
-                    wrt_t<L...> const& w) {
+                    wrt_t<L...> const& w, char const* op) {
     constexpr std::size_t K = sizeof...(L);
     using J = std::index_sequence_for<L...>;
     auto const targets = std::apply(
         [](auto const*... l) { return std::array<shape_t, K>{l->shape()...}; }, w.leaves);
     auto const parts = [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return std::tuple{adjoint_of(e, g, out_shape, targets[I], std::get<I>(w.leaves))...};
+        return std::tuple{adjoint_of(e, g, out_shape, targets[I], std::get<I>(w.leaves), op)...};
     }
     (J{});
     auto dests = [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return std::tuple{
-            gradient_dest<std::remove_cvref_t<decltype(std::get<I>(outs))>>{std::get<I>(outs)}...};
+        return std::tuple{gradient_dest<std::remove_cvref_t<decltype(std::get<I>(outs))>>{
+            std::get<I>(outs), op}...};
     }
     (J{});
     // A gradient that is memory an adjoint reads (a leaf's or the seed's: the adjoints read
-    // nothing else that a caller holds) is written last: every gradient is staged.
-    bool aliased = false;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        auto const reads = [&](auto const& out) {
+    // nothing else that a caller holds) is written last: every gradient is staged. One walk of
+    // e and one of g find it for all the gradients.
+    bool const aliased = [&]<std::size_t... I>(std::index_sequence<I...>) {
+        auto const bytes = [](auto const& out) {
             if constexpr (row_major_contiguous<std::remove_cvref_t<decltype(out)>>) {
-                return reads_from(e, out) || reads_from(g, out);
+                return bytes_of(out);
             } else {
-                return false; // staged anyway
+                return byte_range{}; // staged anyway
             }
         };
-        aliased = (reads(std::get<I>(outs)) || ...);
+        std::array<byte_range, K> const outs_bytes{bytes(std::get<I>(outs))...};
+        return reads_any(e, outs_bytes) || reads_any(g, outs_bytes);
     }
     (J{});
     [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -576,9 +580,9 @@ void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
 #endif
     clear_caches(e);
     if constexpr (sizeof...(L) == 1) {
-        gradient_into(std::get<0>(outs), e, g, out_shape, std::get<0>(w.leaves));
+        gradient_into(std::get<0>(outs), e, g, out_shape, std::get<0>(w.leaves), op);
     } else {
-        gradients_into(outs, e, g, out_shape, w);
+        gradients_into(outs, e, g, out_shape, w, op);
     }
     clear_caches(e);
 }
