@@ -37,6 +37,28 @@ struct concat<type_list<A...>, type_list<B...>, Rest...> {
 template <class... Lists>
 using concat_t = typename concat<Lists...>::type;
 
+/// The lists joined, each type once, in the order of first occurrence: a node's leaves. A tree
+/// that uses one leaf k times carries a list of one, not of k; the checks every node makes over
+/// its list (names_consistent, quadratic in its length) made a sum of k terms cost k^3 to
+/// compile.
+template <class... Lists>
+struct join {
+    using type = type_list<>;
+};
+template <class... A>
+struct join<type_list<A...>> {
+    using type = type_list<A...>;
+};
+template <class... A, class... Rest>
+struct join<type_list<A...>, type_list<>, Rest...> : join<type_list<A...>, Rest...> {};
+template <class... A, class B0, class... B, class... Rest>
+struct join<type_list<A...>, type_list<B0, B...>, Rest...>
+    : join<std::conditional_t<(std::is_same_v<A, B0> || ...), type_list<A...>, type_list<A..., B0>>,
+           type_list<B...>, Rest...> {};
+
+template <class... Lists>
+using join_t = typename join<Lists...>::type;
+
 template <class L, fixed_string Name>
 constexpr bool list_has_leaf = false;
 template <class... Ls, fixed_string Name>

@@ -140,8 +140,8 @@ struct binary {
         typename detail::common_value<typename L::value_type, typename R::value_type>::type>;
     // A mask has no gradient: the leaves under a comparison are not differentiated through it.
     using leaves = std::conditional_t<Op::is_mask, detail::type_list<>,
-                                      detail::concat_t<leaves_t<L>, leaves_t<R>>>;
-    static_assert(detail::names_consistent<detail::concat_t<leaves_t<L>, leaves_t<R>>>,
+                                      detail::join_t<leaves_t<L>, leaves_t<R>>>;
+    static_assert(detail::names_consistent<detail::join_t<leaves_t<L>, leaves_t<R>>>,
                   "xtad: two different leaves in one expression share a name; give each "
                   "var<\"name\"> a name of its own");
     static constexpr static_size size_known = detail::combine(L::size_known, R::size_known);
@@ -176,8 +176,8 @@ struct select {
     static constexpr int precedence = 10;
     using value_type =
         typename detail::common_value<typename A::value_type, typename B::value_type>::type;
-    using leaves = detail::concat_t<leaves_t<A>, leaves_t<B>>;
-    static_assert(detail::names_consistent<detail::concat_t<leaves_t<C>, leaves_t<A>, leaves_t<B>>>,
+    using leaves = detail::join_t<leaves_t<A>, leaves_t<B>>;
+    static_assert(detail::names_consistent<detail::join_t<leaves_t<C>, leaves_t<A>, leaves_t<B>>>,
                   "xtad: two different leaves in one expression share a name; give each "
                   "var<\"name\"> a name of its own");
     static constexpr static_size size_known =
@@ -414,7 +414,7 @@ struct stack_node {
     static constexpr bool is_xtad_expression = true;
     static constexpr int precedence = 10;
     using value_type = typename detail::common_value<typename Es::value_type...>::type;
-    using leaves = detail::concat_t<leaves_t<Es>...>;
+    using leaves = detail::join_t<leaves_t<Es>...>;
     static_assert(detail::names_consistent<leaves>,
                   "xtad: two different leaves in one expression share a name; give each "
                   "var<\"name\"> a name of its own");
@@ -553,7 +553,7 @@ struct concat_node {
     static constexpr bool is_xtad_expression = true;
     static constexpr int precedence = 10;
     using value_type = typename detail::common_value<typename Es::value_type...>::type;
-    using leaves = detail::concat_t<leaves_t<Es>...>;
+    using leaves = detail::join_t<leaves_t<Es>...>;
     static_assert(detail::names_consistent<leaves>,
                   "xtad: two different leaves in one expression share a name; give each "
                   "var<\"name\"> a name of its own");
@@ -634,7 +634,7 @@ struct tensor_node {
     static constexpr int precedence = 10;
     using op_type = Op;
     using value_type = typename detail::common_value<typename Es::value_type...>::type;
-    using leaves = detail::concat_t<leaves_t<Es>...>;
+    using leaves = detail::join_t<leaves_t<Es>...>;
     static_assert(detail::names_consistent<leaves>,
                   "xtad: two different leaves in one expression share a name; give each "
                   "var<\"name\"> a name of its own");
