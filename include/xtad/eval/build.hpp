@@ -289,18 +289,40 @@ template <class X, class... Ls>
 constexpr std::size_t occurrences<X, type_list<Ls...>> = (std::size_t(0) + ...
                                                           + std::size_t(std::is_same_v<X, Ls>));
 
-/// The entries of `List` that occur at least twice, each once.
-template <class List, class Rest = List, class Out = type_list<>>
-struct repeated_entries {
-    using type = Out;
+/// The entries of a list seen once and seen at least twice so far, as a left fold over the list
+/// carries them (repeated_entries, below); an entry is passed as a list_entry (not a std type,
+/// whose namespace would bring std's operator<< into every step's overload resolution).
+template <class Once, class Twice>
+struct repeat_count {};
+template <class X>
+struct list_entry {};
+template <class... O, class... T, class X>
+auto operator<<(repeat_count<type_list<O...>, type_list<T...>>, list_entry<X>) {
+    if constexpr ((std::is_same_v<X, T> || ...)) {
+        return repeat_count<type_list<O...>, type_list<T...>>{};
+    } else if constexpr ((std::is_same_v<X, O> || ...)) {
+        return repeat_count<type_list<O...>, type_list<T..., X>>{};
+    } else {
+        return repeat_count<type_list<O..., X>, type_list<T...>>{};
+    }
+}
+template <class Count>
+struct twice_of;
+template <class Once, class Twice>
+struct twice_of<repeat_count<Once, Twice>> {
+    using type = Twice;
 };
-template <class List, class X, class... Xs, class... Out>
-struct repeated_entries<List, type_list<X, Xs...>, type_list<Out...>> {
-    static constexpr bool keep =
-        occurrences<X, List> >= 2 && occurrences<X, type_list<Out...>> == 0;
-    using type = typename repeated_entries<
-        List, type_list<Xs...>,
-        std::conditional_t<keep, type_list<Out..., X>, type_list<Out...>>>::type;
+
+/// The entries of `List` that occur at least twice, each once. One pass, each step comparing the
+/// entry with the distinct entries seen so far: a recursion over the list's tails, counting each
+/// entry in the whole list, cost the compiler the square of the list's length in time and
+/// memory (a sum of 30 terms: 265 MB).
+template <class List>
+struct repeated_entries;
+template <class... X>
+struct repeated_entries<type_list<X...>> {
+    using type = typename twice_of<decltype((repeat_count<type_list<>, type_list<>>{}
+                                             << ... << list_entry<X>{}))>::type;
 };
 
 template <class N>
