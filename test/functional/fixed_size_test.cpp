@@ -140,6 +140,30 @@ TEST_CASE("grad_into a fixed-size tensor of another shape is an error") {
     CHECK(error_of([&] { grad_into(std::tie(dy, small), sum(y) * x(0), wrt(y, x)); }) == message);
 }
 
+TEST_CASE("jacrev of a function written element by element allocates its result and the "
+          "point's copy, nothing else") {
+    // The notebook's function is a tree of numbers: jacrev records its values once and sweeps
+    // each row to the leaf (functional/sweep.hpp), with no adjoint expression, no seed tensor and
+    // no per-row gradient. What it allocates is the leaf's copy of the point and the Jacobian.
+    auto const f = [](auto const& x) {
+        return stack(pow<2>(x(0)) + pow<3>(x(1)), pow<3>(x(0)) + pow<2>(x(1)));
+    };
+    xt::xarray<double> const x0 = {1., 2.};
+    std::size_t const before = allocations();
+    xt::xarray<double> const J = jacrev(f, at(x0));
+    CHECK(allocations() - before == 2);
+    CHECK(J == xt::xarray<double>{{2., 12.}, {3., 4.}});
+    // value_and_grad of a loss written term by term: the point's copy, the value, the gradient.
+    auto const loss = [](auto const& x) {
+        return 100. * pow<2>(x(1) - pow<2>(x(0))) + pow<2>(1. - x(0));
+    };
+    std::size_t const before_grad = allocations();
+    auto const [value, g] = value_and_grad(loss, at(x0));
+    CHECK(allocations() - before_grad == 3);
+    CHECK(value() == 100.);
+    CHECK(g == xt::xarray<double>{-400., 200.});
+}
+
 TEST_CASE("jacfwd of two fixed-size points: a tuple of fixed-size blocks, no allocation") {
     fixed<2> const a0 = {1., 2.};
     fixed<3> const b0 = {0.5, -1., 4.};

@@ -3,6 +3,7 @@
 #include "xtad/core/cxx20.hpp"
 
 #include "xtad/forward/dual.hpp"
+#include "xtad/functional/sweep.hpp"
 #include "xtad/reverse/grad.hpp"
 
 #include <algorithm>
@@ -241,35 +242,50 @@ auto value_and_jacrev_impl(F const& f, at_t<X...> const& p) {
     auto const y = call_on(f, leaves);
     shape_t const ys = y.shape();
     std::size_t const m = size_of(ys);
-    xt::xarray<V> value;
-    if constexpr (WithValue) {
-        value = eval(y);
-    }
     auto const shapes =
         std::apply([](auto const&... l) { return std::array<shape_t, K>{l.shape()...}; }, leaves);
-    std::array<xt::xarray<V>, K> jac, rows;
-    for (std::size_t a = 0; a < K; ++a) {
-        jac[a] = xt::xarray<V>(jacobian_shape(ys, shapes[a]));
-        rows[a] = xt::xarray<V>(shapes[a]);
+    // Built in place: a default xarray is 0-d and allocates its one element.
+    auto jac = [&]<std::size_t... A>(std::index_sequence<A...>) {
+        return std::array<xt::xarray<V>, K>{xt::xarray<V>(jacobian_shape(ys, shapes[A]))...};
     }
-    auto const w = wrt_all(leaves);
-    xt::xarray<V> seed = xt::zeros<V>(ys);
-    for (std::size_t i = 0; i < m; ++i) {
-        seed.flat(i) = V(1);
-        // An input f ignores has a zero Jacobian block, as in torch (strict=False).
-        grad_into_impl(rows, y, w, seed, "jacrev");
-        for (std::size_t a = 0; a < K; ++a) {
-            std::copy(rows[a].begin(), rows[a].end(),
-                      jac[a].begin() + static_cast<std::ptrdiff_t>(i * rows[a].size()));
+    (std::make_index_sequence<K>{});
+    xt::xarray<V> value(WithValue ? ys : shape_t{0});
+    if constexpr (sweeps<V, std::remove_cvref_t<decltype(y)>>) {
+        // A tree of numbers: its values recorded once, a sweep per row (functional/sweep.hpp).
+        std::apply(
+            [&](auto const&... l) {
+                sweep_jacobian<V>(y, jac, WithValue ? &value : nullptr, l...);
+            },
+            leaves);
+    } else {
+        if constexpr (WithValue) {
+            value = eval(y);
         }
-        seed.flat(i) = V(0);
+        std::array<xt::xarray<V>, K> rows;
+        for (std::size_t a = 0; a < K; ++a) {
+            rows[a] = xt::xarray<V>(shapes[a]);
+        }
+        auto const w = wrt_all(leaves);
+        xt::xarray<V> seed = xt::zeros<V>(ys);
+        for (std::size_t i = 0; i < m; ++i) {
+            seed.flat(i) = V(1);
+            // An input f ignores has a zero Jacobian block, as in torch (strict=False).
+            grad_into_impl(rows, y, w, seed, "jacrev");
+            for (std::size_t a = 0; a < K; ++a) {
+                std::copy(rows[a].begin(), rows[a].end(),
+                          jac[a].begin() + static_cast<std::ptrdiff_t>(i * rows[a].size()));
+            }
+            seed.flat(i) = V(0);
+        }
     }
     return std::make_pair(std::move(value), one_or_tuple(std::move(jac)));
 }
 
 } // namespace detail
 
-/// The Jacobian of f at the point by reverse mode: one adjoint pass per output element (rows).
+/// The Jacobian of f at the point by reverse mode: one adjoint pass per output element (rows);
+/// for a function written element by element (functional/sweep.hpp), its values recorded once
+/// and one sweep per row.
 /// f takes one xtad expression per tensor in at(...) and returns an expression. Returns the
 /// Jacobian (shape out.shape + in.shape) for one input, a tuple of them for several.
 template <class F, class... X>
@@ -509,7 +525,8 @@ auto jacobian(F const&, at_t<X...> const&) {
 /// The value of f at the point and its Jacobian, in one call (the residual and its Jacobian, as
 /// a Gauss-Newton step needs): `auto [r, J] = value_and_jacobian(f, at(p))`. The mode is
 /// chosen as by jacobian; forward mode gets the value from its first pass, reverse mode
-/// evaluates f once more. With several inputs, J is a tuple of blocks, as jacobian's.
+/// evaluates f once more (or reads the values its sweep recorded). With several inputs, J is a
+/// tuple of blocks, as jacobian's.
 template <class F, class... X>
 requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
 auto value_and_jacobian(F const& f, at_t<X...> const& p) {
@@ -565,10 +582,28 @@ auto vjp(F const& f, at_t<X...> const& p, W const& w) {
         throw error("xtad::vjp: the cotangent has shape " + detail::shape_str(ws)
                     + " but the function's output has shape " + detail::shape_str(ys));
     }
-    xt::xarray<V> value = eval(y);
-    std::array<xt::xarray<V>, K> g;
-    detail::grad_into_impl(g, y, detail::wrt_all(leaves), w, "vjp");
-    return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+    if constexpr (detail::sweeps<V, std::remove_cvref_t<decltype(y)>>) {
+        // A tree of numbers: its values recorded once and one sweep (functional/sweep.hpp).
+        xt::xarray<V> value(ys);
+        auto g = [&] {
+            if constexpr (detail::row_major_contiguous<W>) {
+                return std::apply(
+                    [&](auto const&... l) { return detail::sweep_vjp<V>(y, w, value, l...); },
+                    leaves);
+            } else {
+                xt::xarray<V> const wv = w;
+                return std::apply(
+                    [&](auto const&... l) { return detail::sweep_vjp<V>(y, wv, value, l...); },
+                    leaves);
+            }
+        }();
+        return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+    } else {
+        xt::xarray<V> value = eval(y);
+        std::array<xt::xarray<V>, K> g;
+        detail::grad_into_impl(g, y, detail::wrt_all(leaves), w, "vjp");
+        return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+    }
 }
 
 /// vjp of a function that does not return an expression: a compile error that says so.
@@ -606,10 +641,19 @@ auto value_and_grad(F const& f, at_t<X...> const& p) {
     constexpr std::size_t K = sizeof...(X);
     auto const leaves = detail::make_input_leaves<V>(p.points, std::index_sequence_for<X...>{});
     auto const y = detail::scalar_call(f, leaves, "value_and_grad");
-    xt::xarray<V> value = eval(y);
-    std::array<xt::xarray<V>, K> g;
-    detail::grad_into_impl(g, y, detail::wrt_all(leaves), ones{y.shape()}, "value_and_grad");
-    return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+    if constexpr (detail::sweeps<V, std::remove_cvref_t<decltype(y)>>) {
+        // A tree of numbers: its values recorded once and one sweep (functional/sweep.hpp).
+        xt::xarray<V> value(y.shape());
+        std::array<V, 1> const one{V(1)};
+        auto g = std::apply(
+            [&](auto const&... l) { return detail::sweep_vjp<V>(y, one, value, l...); }, leaves);
+        return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+    } else {
+        xt::xarray<V> value = eval(y);
+        std::array<xt::xarray<V>, K> g;
+        detail::grad_into_impl(g, y, detail::wrt_all(leaves), ones{y.shape()}, "value_and_grad");
+        return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+    }
 }
 
 /// value_and_grad of a function that does not return an expression: a compile error that says
