@@ -136,6 +136,14 @@ void seed_forward_fixed(benchmark::State& state) {
     }
 }
 
+void seed_reverse_fixed(benchmark::State& state) {
+    xt::xtensor_fixed<double, xt::xshape<2>> const x0 = {1., 2.};
+    for (auto _ : state) {
+        auto J = xtad::jacrev(notebook, at(x0));
+        benchmark::DoNotOptimize(J.data());
+    }
+}
+
 void seed_dual_scalar(benchmark::State& state) {
     // The same Jacobian with duals on plain numbers (no tensors): the floor for forward mode.
     using D = xtad::dual<double, 2>;
@@ -196,6 +204,9 @@ void residual_jacfwd_xarray(benchmark::State& state) {
 void residual_jacrev_xarray(benchmark::State& state) {
     residual_jacobian<point3_xarray>(state, by_jacrev);
 }
+void residual_jacrev_fixed(benchmark::State& state) {
+    residual_jacobian<point3_fixed>(state, by_jacrev);
+}
 
 } // namespace
 
@@ -207,10 +218,12 @@ BENCHMARK(seed_hand);
 BENCHMARK(seed_forward_xarray);
 BENCHMARK(seed_reverse_xarray);
 BENCHMARK(seed_forward_fixed);
+BENCHMARK(seed_reverse_fixed);
 BENCHMARK(seed_dual_scalar);
 BENCHMARK(residual_hand);
 BENCHMARK(residual_jacfwd_fixed);
 BENCHMARK(residual_jacfwd_xarray);
 BENCHMARK(residual_jacrev_xarray);
+BENCHMARK(residual_jacrev_fixed);
 
 BENCHMARK_MAIN();
