@@ -153,6 +153,24 @@ TEST_CASE("jacrev of a function written element by element allocates its result 
     xt::xarray<double> const J = jacrev(f, at(x0));
     CHECK(allocations() - before == 2);
     CHECK(J == xt::xarray<double>{{2., 12.}, {3., 4.}});
+    // At a fixed-size point, as jacfwd: fixed-size leaves and Jacobian, no allocation at all.
+    fixed<2> const p0 = {1., 2.};
+    std::size_t const before_fixed = allocations();
+    auto const Jf = jacrev(notebook, at(p0));
+    CHECK(allocations() == before_fixed);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(Jf)>, fixed<2, 2>>);
+    CHECK(Jf == J);
+    fixed<3> const r0 = {0.3, -0.7, 1.2};
+    std::size_t const before_residual = allocations();
+    auto const Jr = jacrev(residual, at(r0));
+    CHECK(allocations() == before_residual);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(Jr)>, fixed<3, 3>>);
+    CHECK(xt::allclose(Jr, jacfwd(residual, at(r0))));
+    auto const [Ja, Jb] =
+        jacrev([](auto const& a, auto const& b) { return a(0) * b(1) - b(0); }, at(p0, r0));
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(Jb)>, fixed<3>>);
+    CHECK(Ja == fixed<2>{-0.7, 0.});
+    CHECK(Jb == fixed<3>{-1., 1., 0.});
     // value_and_grad of a loss written term by term: the point's copy, the value, the gradient.
     auto const loss = [](auto const& x) {
         return 100. * pow<2>(x(1) - pow<2>(x(0))) + pow<2>(1. - x(0));

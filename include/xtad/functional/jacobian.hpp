@@ -283,33 +283,10 @@ auto value_and_jacrev_impl(F const& f, at_t<X...> const& p) {
 
 } // namespace detail
 
-/// The Jacobian of f at the point by reverse mode: one adjoint pass per output element (rows);
-/// for a function written element by element (functional/sweep.hpp), its values recorded once
-/// and one sweep per row.
-/// f takes one xtad expression per tensor in at(...) and returns an expression. Returns the
-/// Jacobian (shape out.shape + in.shape) for one input, a tuple of them for several.
-template <class F, class... X>
-requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
-auto jacrev(F const& f, at_t<X...> const& p) {
-    return detail::value_and_jacrev_impl<false>(f, p).second;
-}
-
-/// jacrev of a function that does not return an expression: a compile error that says so.
-template <class F, class... X>
-auto jacrev(F const&, at_t<X...> const&) {
-    using V = detail::common_point_t<X...>;
-    return detail::reject_function<detail::per_input_t<V, X...>, F, V>(
-        std::index_sequence_for<X...>{});
-}
-
 namespace detail {
 
-/// Block width of jacfwd when not given: the number of inputs if that is small (the seed
-/// example's 2; any size up to 8 where it is known at compile time), else 8 tangents per pass.
-inline constexpr std::size_t default_width = 8;
-
-/// What the leaf of a point holds in forward mode, with tangents D: a fixed-size point
-/// (xt::xtensor_fixed) stays fixed-size when `Fixed`, so that nothing is allocated for it;
+/// What the leaf of a point holds, of element type D (dual numbers in forward mode): a fixed-size
+/// point (xt::xtensor_fixed) stays fixed-size when `Fixed`, so that nothing is allocated for it;
 /// anything else becomes an xt::xarray.
 template <class D, bool Fixed, class X>
 using point_container_t =
@@ -327,6 +304,77 @@ point_container_t<D, Fixed, X> point_value(X const& x) {
         return c;
     }
 }
+
+/// Whether jacrev at a point of types X... gives fixed-size blocks: each point is an
+/// xt::xtensor_fixed, and f, given fixed-size leaves, returns a tree of numbers (or a stack of
+/// them) whose shape is known at compile time, which the sweep differentiates with no tensor of
+/// its own.
+template <class F, class V, class... X, std::size_t... I>
+constexpr bool jacrev_is_fixed(std::index_sequence<I...>) {
+    if constexpr ((std::is_void_v<typename container_static_shape<X>::type> || ...)) {
+        return false;
+    } else if constexpr (!returns_expression<F,
+                                             input_leaf_t<I, point_container_t<V, true, X>>...>()) {
+        return false;
+    } else {
+        using Y = std::remove_cvref_t<std::invoke_result_t<
+            F const&, input_leaf_t<I, point_container_t<V, true, X>> const&...>>;
+        return sweeps<V, Y> && has_static_shape<Y>;
+    }
+}
+
+/// jacrev where jacrev_is_fixed: fixed-size leaves and blocks, swept (functional/sweep.hpp).
+template <class F, class... X, std::size_t... I>
+auto jacrev_fixed(F const& f, at_t<X...> const& p, std::index_sequence<I...>) {
+    using V = common_point_t<X...>;
+    auto const leaves =
+        std::make_tuple(input_leaf<I>(point_value<V, true>(std::get<I>(p.points)))...);
+    auto const y = call_on(f, leaves);
+    using YS = static_shape_t<std::remove_cvref_t<decltype(y)>>;
+    std::tuple<xt::xtensor_fixed<
+        V, typename concat_static<YS, typename container_static_shape<X>::type>::type>...>
+        jac;
+    std::apply([&](auto const&... l) { sweep_jacobian<V>(y, jac, nullptr, l...); }, leaves);
+    if constexpr (sizeof...(X) == 1) {
+        return std::get<0>(jac);
+    } else {
+        return jac;
+    }
+}
+
+} // namespace detail
+
+/// The Jacobian of f at the point by reverse mode: one adjoint pass per output element (rows);
+/// for a function written element by element (functional/sweep.hpp), its values recorded once
+/// and one sweep per row. At a fixed-size point where such a function's shape is known at
+/// compile time (elements, elementwise ops, stacks), the Jacobian is an xt::xtensor_fixed, as
+/// jacfwd's, and the call allocates nothing.
+/// f takes one xtad expression per tensor in at(...) and returns an expression. Returns the
+/// Jacobian (shape out.shape + in.shape) for one input, a tuple of them for several.
+template <class F, class... X>
+requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
+auto jacrev(F const& f, at_t<X...> const& p) {
+    constexpr auto idx = std::index_sequence_for<X...>{};
+    if constexpr (detail::jacrev_is_fixed<F, detail::common_point_t<X...>, X...>(idx)) {
+        return detail::jacrev_fixed(f, p, idx);
+    } else {
+        return detail::value_and_jacrev_impl<false>(f, p).second;
+    }
+}
+
+/// jacrev of a function that does not return an expression: a compile error that says so.
+template <class F, class... X>
+auto jacrev(F const&, at_t<X...> const&) {
+    using V = detail::common_point_t<X...>;
+    return detail::reject_function<detail::per_input_t<V, X...>, F, V>(
+        std::index_sequence_for<X...>{});
+}
+
+namespace detail {
+
+/// Block width of jacfwd when not given: the number of inputs if that is small (the seed
+/// example's 2; any size up to 8 where it is known at compile time), else 8 tangents per pass.
+inline constexpr std::size_t default_width = 8;
 
 /// Whether jacfwd can hand f fixed-size leaves: it is callable with them and returns an
 /// expression (a function written for xarray leaves only is given xarray leaves).
@@ -511,7 +559,7 @@ auto jacobian(F const& f, at_t<X...> const& p) {
         // xarray blocks, as jacrev gives: the mode is chosen at run time.
         return detail::value_and_jacfwd_impl<0, false, false>(f, p).second;
     }
-    return jacrev(f, p);
+    return detail::value_and_jacrev_impl<false>(f, p).second;
 }
 
 /// jacobian of a function that does not return an expression: a compile error that says so.

@@ -247,13 +247,13 @@ void write_entries(V* out, Records const& records) {
         records);
 }
 
-/// The Jacobian of `y` (a root that sweeps<V, E>) with respect to the leaves `l...`: jac[j] of
-/// shape y.shape + l_j.shape, each row one sweep of every entry (the row's entry seeded with 1,
-/// the others with 0, as the adjoint pass seeds them: 0 times an infinite partial is NaN there
-/// too). With `value`, y's value as well.
-template <class V, class E, class... L>
-void sweep_jacobian(E const& y, std::array<xt::xarray<V>, sizeof...(L)>& jac, xt::xarray<V>* value,
-                    L const&... l) {
+/// The Jacobian of `y` (a root that sweeps<V, E>) with respect to the leaves `l...`: block j
+/// (std::get<j>(jac): row-major, of shape y.shape + l_j.shape, an xarray or an xtensor_fixed)
+/// has one row per entry of y, each one sweep of every entry (the row's entry seeded with 1, the
+/// others with 0, as the adjoint pass seeds them: 0 times an infinite partial is NaN there too).
+/// With `value`, y's value as well.
+template <class V, class E, class Jac, class... L>
+void sweep_jacobian(E const& y, Jac& jac, xt::xarray<V>* value, L const&... l) {
     auto const records = record_entries<V>(y);
     constexpr std::size_t m = std::tuple_size_v<decltype(records)>;
     if (value != nullptr) {
@@ -262,10 +262,11 @@ void sweep_jacobian(E const& y, std::array<xt::xarray<V>, sizeof...(L)>& jac, xt
     std::array<std::size_t, sizeof...(L)> const n{l.value().size()...};
     leaf_blocks<V, L...> add;
     for (std::size_t i = 0; i < m; ++i) {
-        for (std::size_t j = 0; j < sizeof...(L); ++j) {
-            add.dst[j] = jac[j].data() + i * n[j];
-            std::fill_n(add.dst[j], n[j], V(0));
+        [&]<std::size_t... J>(std::index_sequence<J...>) {
+            ((add.dst[J] = std::get<J>(jac).data() + i * n[J], std::fill_n(add.dst[J], n[J], V(0))),
+             ...);
         }
+        (std::index_sequence_for<L...>{});
         for_each_entry(y, records, [&](std::size_t k, auto const& entry, auto const& r) {
             sweep<V>(entry, r, V(k == i ? 1 : 0), add);
         });
