@@ -164,6 +164,16 @@ auto const residual = [](auto const& x) {
                  pow(x(0), x(1)) + abs(x(1)), maximum(x(0), x(1)) * clamp(x(1), -0.5, 0.7),
                  exp(x(0) * x(1)) - atan2(x(0), 1. + x(1)));
 };
+/// Every elementwise op, element by element: each op's rule as the sweep evaluates it.
+auto const every_op = [](auto const& x) {
+    auto const a = x(0);
+    auto const b = x(1);
+    return stack(pow<3>(a) * b, pow(a, b), square(b), sqrt(a), cbrt(b), exp(a) * expm1(b),
+                 log(a) + log1p(b), log2(a) - log10(b), sin(a) * cos(b), tan(a), asin(b), acos(b),
+                 atan(a), sinh(a) * cosh(b), tanh(a), asinh(b), acosh(a), atanh(b), atan2(a, b),
+                 abs(b) * sign(a), minimum(a, b), maximum(a, b), clamp(a, 0.5, 1.5),
+                 sigmoid(b) * erf(a), -a / b);
+};
 auto const loss = [](auto const& x) {
     return 100. * pow<2>(x(1) - pow<2>(x(0))) + pow<2>(1. - x(0)) + sqrt(x(1)) / x(0);
 };
@@ -202,6 +212,24 @@ TEST_CASE("a function written element by element: jacrev, vjp and value_and_grad
         auto const [lv, lg] = value_and_grad(loss, at(p));
         check_same_numbers(lg, std::get<0>(grad(l, wrt(x))));
         CHECK((lv() == eval(l)() || (std::isnan(lv()) && std::isnan(eval(l)()))));
+    }
+    // Every elementwise op, at points inside their domains, at their edges (acosh at 1, atanh
+    // and asin at 1, ties of minimum and maximum, a clamp bound) and outside them.
+    for (xt::xarray<double> const& p :
+         {xt::xarray<double>{1.3, 0.4}, xt::xarray<double>{1., 1.}, xt::xarray<double>{1.5, 0.},
+          xt::xarray<double>{0.5, -2.}}) {
+        INFO("x = " << p);
+        auto x = var<"x">(p);
+        auto const y = every_op(x);
+        static_assert(detail::sweeps<double, std::remove_cvref_t<decltype(y)>>);
+        std::size_t const m = y.shape()[0];
+        xt::xarray<double> rows(std::vector<std::size_t>{m, 2});
+        for (std::size_t i = 0; i < m; ++i) {
+            xt::xarray<double> seed = xt::zeros<double>({m});
+            seed(i) = 1.;
+            xt::view(rows, i) = std::get<0>(grad(y, wrt(x), seed));
+        }
+        check_same_numbers(jacrev(every_op, at(p)), rows);
     }
     // Two inputs, and an input the function does not read (zeros, as torch's strict=False).
     xt::xarray<double> const a0 = {0.3, -1.2}, b0 = {2., 0., 5.};
