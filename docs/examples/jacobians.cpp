@@ -81,10 +81,14 @@ void notebook() {
     // allocates nothing (a solver's inner loop).
     xt::xtensor_fixed<double, xt::xshape<2>> const p0 = {1., 2.};
     xt::xtensor_fixed<double, xt::xshape<2, 2>> const J_fixed = xtad::jacfwd(f, xtad::at(p0));
+    xt::xtensor_fixed<double, xt::xshape<2, 2>> const J_swept = xtad::jacrev(f, xtad::at(p0));
     // [fixed]
     static_assert(std::is_same_v<decltype(xtad::jacfwd(f, xtad::at(p0))),
                                  xt::xtensor_fixed<double, xt::xshape<2, 2>>>);
     expect(J_fixed == J, "jacfwd at a fixed-size point differs from the loop");
+    static_assert(std::is_same_v<decltype(xtad::jacrev(f, xtad::at(p0))),
+                                 xt::xtensor_fixed<double, xt::xshape<2, 2>>>);
+    expect(J_swept == J, "jacrev at a fixed-size point differs from the loop");
 
     // [jvp_vjp]
     // J v, a column combination, in one forward pass; w^T J, a row combination, in one reverse
