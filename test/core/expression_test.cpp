@@ -5,6 +5,7 @@
 #include <xtad/reverse.hpp>
 
 #include "support/allocation_count.hpp" // counts every allocation of this program
+#include "support/counted_ops.hpp"
 #include "support/error_of.hpp"
 
 #include <boost/hana/integral_constant.hpp>
@@ -192,68 +193,6 @@ TEST_CASE("grad_fn names follow torch's for numbers on either side") {
     CHECK(name(x(1)) == "grad_fn=<SelectBackward0>)");
     CHECK(name(stack(x(0), x(1))) == "grad_fn=<StackBackward0>)");
 }
-
-// Counting ops (issue 12): a user's op, through xtad::apply, whose value rule counts its calls,
-// so that a test can say how often a value is computed.
-namespace {
-
-long counted_calls = 0;
-
-struct counted_exp_op : function_op<"cexp", "ExpBackward0"> {
-    template <class T>
-    T value(T const& x) const {
-        ++counted_calls;
-        using std::exp;
-        return exp(x);
-    }
-    // d/dx exp(x) = exp(x): the partial repeats the value, as the issue's example says
-    template <class X>
-    auto partial(X const& x) const {
-        return apply<counted_exp_op>(x);
-    }
-};
-
-struct counted_sin_op : function_op<"csin", "SinBackward0"> {
-    template <class T>
-    T value(T const& x) const {
-        ++counted_calls;
-        using std::sin;
-        return sin(x);
-    }
-    template <class X>
-    auto partial(X const& x) const {
-        return cos(x);
-    }
-};
-
-template <class X>
-auto cexp(X&& x) {
-    return apply<counted_exp_op>(std::forward<X>(x));
-}
-
-template <class X>
-auto csin(X&& x) {
-    return apply<counted_sin_op>(std::forward<X>(x));
-}
-
-/// How many times the counted ops' value rules run during f().
-template <class F>
-long calls_of(F&& f) {
-    counted_calls = 0;
-    f();
-    return counted_calls;
-}
-
-template <int K, class X>
-auto csin_chain(X const& x) {
-    if constexpr (K == 1) {
-        return csin(x);
-    } else {
-        return csin(csin_chain<K - 1>(x));
-    }
-}
-
-} // namespace
 
 TEST_CASE("a node used several times in one loop is computed once per element") {
     xt::xarray<double> const p = {0.1, -0.4, 0.7};
