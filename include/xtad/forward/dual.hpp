@@ -461,6 +461,18 @@ T rule_value(R const& r) {
     }
 }
 
+/// A partial derivative's value, of type G: the op's rule on its operand's value. Where the
+/// rule is the op itself on the same operand (d/dx exp(x) = exp(x)), the op's value `self`,
+/// already computed: forward mode and the sweep compute such a value once, not twice.
+template <class G, class Op, class X, class P, class S>
+G partial_value(P const& rule, S const& self) {
+    if constexpr (std::is_empty_v<Op> && std::is_same_v<P, unary<Op, scalar<X>>>) {
+        return static_cast<G>(self);
+    } else {
+        return rule_value<G>(rule);
+    }
+}
+
 /// Whether a dual has any tangent (detail::has_tangent of each).
 template <class D>
 bool has_any_tangent(D const& x) {
@@ -499,7 +511,7 @@ dual<T, N, G> forward_apply(Op const& op, dual<T, N, G> const& x) {
     if (!detail::has_any_tangent(x)) {
         return r;
     }
-    T const d = detail::rule_value<T>(op.partial(scalar<T>{x.val}));
+    T const d = detail::partial_value<T, Op, T>(op.partial(scalar<T>{x.val}), r.val);
     for (std::size_t k = 0; k < N; ++k) {
         r.live[k] = detail::has_tangent(x, k);
         r.eps[k] = r.live[k] ? T(d * x.eps[k]) : T{};

@@ -411,11 +411,20 @@ auto jacfwd_block(F const& f, std::tuple<X const&...> const& pts, std::index_seq
     std::size_t const n = x.value().size();
     std::size_t const m = n == 0 ? 0 : jac.size() / n;
     O out;
+    // A function written element by element: its values recorded on the duals, each node once.
+    constexpr bool records = records_forward<D, std::remove_cvref_t<decltype(y)>>;
+    if constexpr (records && !fixed) {
+        out.resize(y.shape());
+    }
     for (std::size_t j0 = 0; j0 < n; j0 += N) {
         for (std::size_t k = 0; k < N && j0 + k < n; ++k) {
             x.value().flat(j0 + k).eps[k] = V(1);
         }
-        eval_into(out, y);
+        if constexpr (records) {
+            write_entries(out.data(), record_entries<D>(y));
+        } else {
+            eval_into(out, y);
+        }
         for (std::size_t i = 0; i < m; ++i) {
             for (std::size_t k = 0; k < N && j0 + k < n; ++k) {
                 jac.flat(i * n + j0 + k) = out.flat(i).eps[k];

@@ -3,8 +3,10 @@
 // a solver's residual or a loss written term by term is. Such a tree needs no loop and no
 // adjoint expression: its values are recorded once, in a struct that mirrors the tree, and each
 // seed is swept from the root to the leaves, each op's partials evaluated on the recorded values
-// by the rules forward mode evaluates them with. jacrev, vjp and value_and_grad take this path
-// where it applies (functional/jacobian.hpp), and the adjoint pass (reverse/) everywhere else.
+// by the rules forward mode evaluates them with. A subexpression copied into several places (a
+// value the rows of a residual share) is recorded once. jacrev, vjp and value_and_grad take this
+// path where it applies (functional/jacobian.hpp), and the adjoint pass (reverse/) everywhere
+// else; jacfwd records such a tree on its dual numbers instead of evaluating it by loops.
 #pragma once
 #include "xtad/core/cxx20.hpp"
 
@@ -58,6 +60,12 @@ constexpr bool sweeps =
     !XTAD_DETECT_ANOMALY
     && std::is_floating_point_v<V> && std::is_same_v<value_t<E>, V> && is_number_root<E>;
 
+/// Whether forward mode evaluates `E`, the root of what jacfwd differentiates, by recording its
+/// values in D, its dual numbers (each node once, no loop), instead of by the loops of eval.
+template <class D, class E>
+constexpr bool records_forward =
+    !XTAD_DETECT_ANOMALY && is_dual<D> && std::is_same_v<value_t<E>, D> && is_number_root<E>;
+
 /// The recorded value of a node: `v`, with those of its operands (a, b; c for a condition), and
 /// for an element of a leaf, its row-major position.
 template <class V>
@@ -88,10 +96,19 @@ struct select_record {
     B b;
 };
 
-/// The values of a tree of numbers, each node computed once (as evaluation binds it in element
+/// No memo: each node recorded where it occurs.
+struct no_record_memo {
+    template <class T, class N>
+    static constexpr bool holds = false;
+};
+
+template <class T, class E, class Memo>
+auto record_values(E const& e, Memo& memo);
+
+/// The record of a node: its operands' records and its value (as evaluation binds it in element
 /// type T: the same rules on the same operands, so the same numbers).
-template <class T, class E>
-auto record_values(E const& e) {
+template <class T, class E, class Memo>
+auto record_node(E const& e, Memo& memo) {
     if constexpr (is_static_constant<E>) {
         return number_record<primal_t<T>>{E::template value<primal_t<T>>()};
     } else if constexpr (is_scalar_node<E>) {
@@ -102,35 +119,72 @@ auto record_values(E const& e) {
         std::size_t const flat = e.op.element_at(c.shape());
         return element_record<W>{c.data()[flat], flat};
     } else if constexpr (requires { e.arg; }) {
-        auto a = record_values<T>(e.arg);
+        auto a = record_values<T>(e.arg, memo);
         auto const v = scalar_fn<typename E::op_type>{e.op}(a.v);
         return unary_record<std::remove_const_t<decltype(v)>, decltype(a)>{v, a};
     } else if constexpr (requires { e.lhs; }) {
         using Op = typename E::op_type;
         using U = operand_type_t<T, Op, std::remove_cvref_t<decltype(e.lhs)>,
                                  std::remove_cvref_t<decltype(e.rhs)>>;
-        auto a = record_values<U>(e.lhs);
-        auto b = record_values<U>(e.rhs);
+        auto a = record_values<U>(e.lhs, memo);
+        auto b = record_values<U>(e.rhs, memo);
         auto const v = scalar_fn<Op>{e.op}(a.v, b.v);
         return binary_record<std::remove_const_t<decltype(v)>, decltype(a), decltype(b)>{v, a, b};
     } else {
-        auto c = record_values<T>(e.cond);
-        auto a = record_values<T>(e.then_);
-        auto b = record_values<T>(e.else_);
+        auto c = record_values<T>(e.cond, memo);
+        auto a = record_values<T>(e.then_, memo);
+        auto b = record_values<T>(e.else_, memo);
         auto const v = select_fn{}(c.v, a.v, b.v);
         return select_record<std::remove_const_t<decltype(v)>, decltype(c), decltype(a),
                              decltype(b)>{v, c, a, b};
     }
 }
 
-/// A partial derivative's value, of type G: the op's rule on the recorded operands. Where the
-/// rule is the op itself on the same operand (d/dx exp(x) = exp(x)), the recorded value `self`.
-template <class G, class Op, class X, class P, class S>
-G partial_value(P const& rule, S const& self) {
-    if constexpr (std::is_empty_v<Op> && std::is_same_v<P, unary<Op, scalar<X>>>) {
-        return static_cast<G>(self);
+template <class T, class E>
+using record_t =
+    decltype(record_node<T>(std::declval<E const&>(), std::declval<no_record_memo&>()));
+
+/// The records of the copies of node type N (in element type T) in one root, Count at most: the
+/// first of each value, reused by the copies that compute the same value (same_node, as the
+/// evaluation's memos tell them apart).
+template <class T, class N, std::size_t Count>
+struct record_slots {
+    std::array<N const*, Count> nodes{};
+    std::array<record_t<T, N>, Count> records{};
+};
+
+/// The memo of a root whose elementwise nodes, with repeats, are All: slots for each node type
+/// that occurs more than once (Shared), so that a subexpression shared by a residual's rows, or
+/// by two terms of a loss, is computed once.
+template <class Shared, class All>
+struct record_memo;
+template <class... B, class All>
+struct record_memo<type_list<B...>, All> {
+    template <class T, class N>
+    static constexpr bool holds = occurrences<bound<T, N>, type_list<B...>> != 0;
+    template <class T, class N>
+    using slots_t = record_slots<T, N, occurrences<bound<T, N>, All>>;
+
+    std::tuple<slots_t<typename B::element, typename B::node>...> slots{};
+};
+
+/// The values of a tree of numbers, each node computed once: a node of a type that occurs more
+/// than once is looked up in the memo first.
+template <class T, class E, class Memo>
+auto record_values(E const& e, Memo& memo) {
+    if constexpr (Memo::template holds<T, E>) {
+        auto& s = std::get<typename Memo::template slots_t<T, E>>(memo.slots);
+        std::size_t k = 0;
+        while (s.nodes[k] != nullptr && !same_node(*s.nodes[k], e)) {
+            ++k; // a slot per occurrence: one is free or the same
+        }
+        if (s.nodes[k] == nullptr) {
+            s.records[k] = record_node<T>(e, memo);
+            s.nodes[k] = &e;
+        }
+        return s.records[k];
     } else {
-        return rule_value<G>(rule);
+        return record_node<T>(e, memo);
     }
 }
 
@@ -183,14 +237,25 @@ void sweep(E const& e, R const& r, G const g, Add& add) {
     }
 }
 
-/// The records of a root's entries: a stack's, one per expression, or the root's own.
+/// The elementwise nodes of a root's entries in element type T, with repeats.
+template <class T, class E>
+struct root_region : region<T, E> {};
+template <class T, class... Es>
+struct root_region<T, stack_node<Es...>> {
+    using type = concat_t<type_list<>, typename region<T, Es>::type...>;
+};
+
+/// The records of a root's entries: a stack's, one per expression, or the root's own; a node
+/// that occurs in several places with the same value is computed once.
 template <class T, class E>
 auto record_entries(E const& e) {
+    using all = typename root_region<T, E>::type;
+    record_memo<typename repeated_entries<all>::type, all> memo;
     if constexpr (is_stack_node<E>) {
-        return std::apply([](auto const&... a) { return std::tuple{record_values<T>(a)...}; },
-                          e.args);
+        return std::apply(
+            [&](auto const&... a) { return std::tuple{record_values<T>(a, memo)...}; }, e.args);
     } else {
-        return std::tuple{record_values<T>(e)};
+        return std::tuple{record_values<T>(e, memo)};
     }
 }
 
