@@ -1,7 +1,9 @@
 // The transforms with several inputs and the value along: value_and_grad, value_and_jacobian,
 // jvp, vjp, hvp and hessian at at(x, y, ...), any number of inputs, and the inputs' leaves
-// never taken for a leaf of the user's own.
+// never taken for a leaf of the user's own; and how often each computes a value.
 #include <xtad/functional.hpp>
+
+#include "support/counted_ops.hpp"
 
 #include <doctest/doctest.h>
 #include <xtensor/xbuilder.hpp>
@@ -224,4 +226,56 @@ TEST_CASE("a leaf of the user's own inside f, even one named x0, is a constant t
     auto [v, g] = value_and_grad([&](auto const& a) { return sum(scaled(a)); }, at(x));
     CHECK(v() == 5.);
     check_close(g, 2. * c.value() * x);
+}
+
+TEST_CASE("the transforms compute each value once per element") {
+    // The counting op's value rule counts its calls (test/support/counted_ops.hpp). exp's partial
+    // is exp itself: forward mode and the sweep take it from the value, not from a second call.
+    xt::xarray<double> const p = {0.3, -0.2, 0.5};
+    xt::xarray<double> const v = {1., -2., 0.5};
+    long const n = static_cast<long>(p.size());
+    xt::xarray<double> const e4 = xt::exp(4. * p);
+    auto const t4 = [](auto const& x) {
+        auto const t = cexp(x);
+        return t * t * t * t;
+    };
+    auto const loss = [&](auto const& x) { return sum(t4(x)); };
+    CHECK(calls_of([&] { check_close(jacfwd(t4, at(p)), xt::diag(4. * e4)); }) == n);
+    CHECK(calls_of([&] { check_close(hessian(loss, at(p)), xt::diag(16. * e4)); }) == n);
+    // The value of a sum comes from the loop that runs its gradient: one pass, not two.
+    auto const x = var<"x">(p);
+    double const want = eval(loss(x))();
+    CHECK(calls_of([&] {
+              auto const [value, hv] = hvp(loss, at(p), v);
+              CHECK(value() == want); // added in the order eval adds it
+              check_close(hv, 16. * e4 * v);
+          })
+          == n);
+    CHECK(calls_of([&] {
+              auto const [value, g] = value_and_grad(loss, at(p));
+              CHECK(value() == want);
+              check_close(g, 4. * e4);
+          })
+          == n);
+    // A chain of 8: the gradient needs the 7 inner values, and the value all 8.
+    auto const chain = [](auto const& x) { return sum(csin_chain<8>(x)); };
+    CHECK(calls_of([&] { hessian(chain, at(p)); }) == 7 * n);
+    CHECK(calls_of([&] { hvp(chain, at(p), v); }) == 8 * n);
+    CHECK(calls_of([&] { value_and_grad(chain, at(p)); }) == 8 * n);
+    // Three rows sharing one subexpression, copied into each: computed once by either mode.
+    auto const rows = [](auto const& x) {
+        auto const t = cexp(x(0) * x(1));
+        return stack(t * x(2), t + x(0), sin(t));
+    };
+    double const t = std::exp(p(0) * p(1));
+    xt::xarray<double> const jac = {{p(1) * t * p(2), p(0) * t * p(2), t},
+                                    {p(1) * t + 1., p(0) * t, 0.},
+                                    {std::cos(t) * p(1) * t, std::cos(t) * p(0) * t, 0.}};
+    CHECK(calls_of([&] { check_close(jacrev(rows, at(p)), jac); }) == 1);
+    CHECK(calls_of([&] { check_close(jacfwd(rows, at(p)), jac); }) == 1);
+    CHECK(calls_of([&] { vjp(rows, at(p), v); }) == 1);
+    // Two copies with different constants are two values.
+    auto const two = [](auto const& x) { return stack(cexp(0.5 * x(0)), cexp(0.25 * x(0))); };
+    CHECK(calls_of([&] { jacrev(two, at(p)); }) == 2);
+    CHECK(calls_of([&] { jacfwd(two, at(p)); }) == 2);
 }

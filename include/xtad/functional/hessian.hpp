@@ -242,9 +242,11 @@ requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::common_p
     auto const leaves =
         detail::directed_leaves<D>(p.points, v, "hvp", "vector", std::index_sequence_for<X...>{});
     auto const y = detail::scalar_call(f, leaves, "hvp");
-    xt::xarray<V> value = detail::split_dual<V>(eval(y)).first;
+    xt::xarray<D> dual_value;
     std::array<xt::xarray<D>, K> g;
-    detail::grad_into_impl(g, y, detail::wrt_all(leaves), ones{y.shape()}, "hvp");
+    detail::value_and_grad_into_impl(dual_value, g, y, detail::wrt_all(leaves), ones{y.shape()},
+                                     "hvp");
+    xt::xarray<V> value = detail::split_dual<V>(dual_value).first;
     std::array<xt::xarray<V>, K> hv;
     for (std::size_t a = 0; a < K; ++a) {
         hv[a] = detail::split_dual<V>(g[a]).second;

@@ -706,9 +706,10 @@ auto value_and_grad(F const& f, at_t<X...> const& p) {
             [&](auto const&... l) { return detail::sweep_vjp<V>(y, one, value, l...); }, leaves);
         return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
     } else {
-        xt::xarray<V> value = eval(y);
+        xt::xarray<V> value;
         std::array<xt::xarray<V>, K> g;
-        detail::grad_into_impl(g, y, detail::wrt_all(leaves), ones{y.shape()}, "value_and_grad");
+        detail::value_and_grad_into_impl(value, g, y, detail::wrt_all(leaves), ones{y.shape()},
+                                         "value_and_grad");
         return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
     }
 }

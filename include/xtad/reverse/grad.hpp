@@ -2,6 +2,7 @@
 #pragma once
 #include "xtad/core/cxx20.hpp"
 
+#include "xtad/ops/reduction.hpp"
 #include "xtad/reverse/adjoint.hpp"
 
 #include <algorithm>
@@ -444,6 +445,31 @@ auto extra_term(adjoint_part<G, X> const& part) {
     }
 }
 
+/// Where value_and_grad's value goes: nowhere (grad), or a tensor of the root's shape.
+struct no_value {};
+
+/// Whether the value of `e` can be computed in the adjoint pass's loop, beside the gradients: `e`
+/// is a sum, whose argument is what the adjoints that come through it run over, so the loop that
+/// runs them computes the argument's values anyway (a shared node once). Over all axes only: the
+/// value is then the loop's running total, added in the order eval adds it.
+template <class E>
+constexpr bool fuses_value = false;
+template <class A>
+constexpr bool fuses_value<reduce<sum_op, A>> = true;
+
+/// The value term of value_and_grad: the sum's argument on its shape `logical`, totalled into the
+/// root's shape; none for grad.
+template <class E, class Value>
+auto value_term(E const& e, Value&, shape_t const& logical, shape_t const& out_shape) {
+    if constexpr (std::is_same_v<Value, no_value>) {
+        return std::tuple<>{};
+    } else {
+        using V = typename Value::value_type;
+        return std::tuple{
+            adjoint_term<V, std::remove_cvref_t<decltype(e.arg)>>{&e.arg, &logical, &out_shape}};
+    }
+}
+
 #if XTAD_DETECT_ANOMALY
 /// Anomaly mode: a NaN in the seed is named as such (every gradient below it would be NaN).
 template <class V, class G>
@@ -477,9 +503,9 @@ auto adjoint_of(E const& e, G const& g, shape_t const& out_shape, shape_t const&
 /// The gradients of `e` (seeded by `g` on `out_shape`) with respect to the leaves of `w`, into
 /// `outs` (a tuple or array of containers, one per leaf), evaluated together (above). `op` names
 /// the public function in an error.
-template <class Outs, class E, class G, class... L>
+template <class Outs, class E, class G, class... L, class Value = no_value>
 void gradients_into(Outs& outs, E const& e, G const& g, shape_t const& out_shape,
-                    wrt_t<L...> const& w, char const* op) {
+                    wrt_t<L...> const& w, char const* op, Value&& value = Value{}) {
     constexpr std::size_t K = sizeof...(L);
     using J = std::index_sequence_for<L...>;
     auto const targets = std::apply(
@@ -535,12 +561,27 @@ void gradients_into(Outs& outs, E const& e, G const& g, shape_t const& out_shape
         run_terms(groups);
         (finish_term<false>(std::get<I>(groups), std::get<I>(dests)), ...);
         // What came through the reductions: one fit per leaf, run together; any other extra
-        // (several boundaries above the leaf) added by its own loop.
-        auto extras = std::tuple{
-            extra_term<typename std::remove_cvref_t<decltype(std::get<I>(outs))>::value_type>(
-                std::get<I>(parts))...};
+        // (several boundaries above the leaf) added by its own loop. value_and_grad's value (the
+        // root sum's argument, totalled) is one more term of the same loop.
+        using Val = std::remove_cvref_t<Value>;
+        shape_t arg_shape;
+        if constexpr (!std::is_same_v<Val, no_value>) {
+            arg_shape = e.arg.shape();
+        }
+        auto extras = std::tuple_cat(
+            std::tuple{
+                extra_term<typename std::remove_cvref_t<decltype(std::get<I>(outs))>::value_type>(
+                    std::get<I>(parts))...},
+            value_term(e, value, arg_shape, out_shape));
         (choose_sink<true>(std::get<I>(extras), std::get<I>(dests)), ...);
-        run_terms(extras);
+        if constexpr (!std::is_same_v<Val, no_value>) {
+            gradient_dest<Val> value_dest{value, op};
+            choose_sink<false>(std::get<sizeof...(I)>(extras), value_dest);
+            run_terms(extras);
+            finish_term<false>(std::get<sizeof...(I)>(extras), value_dest);
+        } else {
+            run_terms(extras);
+        }
         (finish_term<true>(std::get<I>(extras), std::get<I>(dests)), ...);
         auto const rest = [&](auto const& part, auto& dest, shape_t const& target) {
             using X = std::remove_cvref_t<decltype(part.extra)>;
@@ -557,9 +598,9 @@ void gradients_into(Outs& outs, E const& e, G const& g, shape_t const& out_shape
 
 /// Checks the seed's shape, then computes every gradient into `outs`, a tuple of containers.
 /// `op` names the public function in the error message.
-template <class E, class... L, class S, class Outs>
+template <class E, class... L, class S, class Outs, class Value = no_value>
 void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
-                    char const* op = "grad") {
+                    char const* op = "grad", Value&& value = Value{}) {
     static_assert(sizeof...(L) > 0, "xtad::grad needs at least one leaf in wrt(...)");
     shape_t const out_shape = e.shape();
     shape_t const s_shape = seed_shape(seed);
@@ -579,12 +620,29 @@ void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
     }
 #endif
     clear_caches(e);
-    if constexpr (sizeof...(L) == 1) {
+    if constexpr (!std::is_same_v<std::remove_cvref_t<Value>, no_value>) {
+        gradients_into(outs, e, g, out_shape, w, op, value);
+    } else if constexpr (sizeof...(L) == 1) {
         gradient_into(std::get<0>(outs), e, g, out_shape, std::get<0>(w.leaves), op);
     } else {
         gradients_into(outs, e, g, out_shape, w, op);
     }
     clear_caches(e);
+}
+
+/// The value of `e` into `value` and its gradients into `outs`: in the adjoint pass's loop where
+/// `e` is a sum over all axes (fuses_value), else evaluated first, then differentiated.
+template <class E, class... L, class S, class Outs, class C>
+void value_and_grad_into_impl(C& value, Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
+                              char const* op) {
+    if constexpr (fuses_value<E>) {
+        if (e.axes.all) {
+            grad_into_impl(outs, e, w, std::forward<S>(seed), op, value);
+            return;
+        }
+    }
+    value = eval(e);
+    grad_into_impl(outs, e, w, std::forward<S>(seed), op);
 }
 #if XTAD_DETECT_ANOMALY
 } // inline namespace anomaly_checked
