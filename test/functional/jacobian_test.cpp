@@ -1,6 +1,8 @@
 // jacfwd, jacrev, jacobian, jvp, vjp: the notebook's Jacobian cells, and all routes agreeing.
 #include <xtad/functional.hpp>
 
+#include "support/same_numbers.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -139,23 +141,6 @@ TEST_CASE("an input the function ignores has a zero block, in every mode") {
 }
 
 namespace {
-
-/// got and want agree as the same rules on the same numbers do: NaN where the other is NaN, the
-/// same infinities and zeros, other values within a few units in the last place (a rule the
-/// adjoint pass simplified, g / y for g * (1 / y), may round differently).
-void check_same_numbers(xt::xarray<double> const& got, xt::xarray<double> const& want) {
-    REQUIRE(got.shape() == want.shape());
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        double const g = got.flat(i), w = want.flat(i);
-        INFO("element " << i << ": " << g << " against " << w);
-        if (std::isnan(w) || std::isinf(w) || w == 0.) {
-            CHECK((std::isnan(g) == std::isnan(w)));
-            CHECK((std::isnan(w) || g == w));
-        } else {
-            CHECK(std::abs(g - w) <= 1e-15 * std::abs(w));
-        }
-    }
-}
 
 /// Functions written element by element (trees of numbers), with edges: a root, a quotient, a
 /// branch, powers, ties and bounds.
