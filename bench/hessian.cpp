@@ -1,7 +1,8 @@
 // Hessians by the three routes (forward over reverse, forward over forward, reverse over
 // reverse) beside the hand-written Hessian, for f(x) = sum_i x_i^2 sin x_i (a diagonal Hessian)
-// and for a dense quadratic form x^T A x (Hessian A + A^T), at n = 10, 100, 1000. Which route
-// wins where: docs/performance.md.
+// and for a dense quadratic form x^T A x (Hessian A + A^T), at n = 10, 100, 1000; and a small
+// Hessian (n = 2) written with vector ops and element by element. Which route wins where:
+// docs/performance.md.
 #include <xtad/functional.hpp>
 
 #include <benchmark/benchmark.h>
@@ -108,6 +109,39 @@ void sin_sum_hvp(benchmark::State& state) {
     }
 }
 
+/// The small Hessian, n = 2: f(x) = sum x_i^2 sin x_i + (sum x_i)^2, written with vector
+/// ops and written element by element (a tree of numbers, which hessian sweeps on its duals).
+auto const small_vector = [](auto const& x) {
+    return xtad::sum(xtad::pow<2>(x) * xtad::sin(x)) + xtad::pow<2>(xtad::sum(x));
+};
+auto const small_elements = [](auto const& x) {
+    return xtad::pow<2>(x(0)) * xtad::sin(x(0)) + xtad::pow<2>(x(1)) * xtad::sin(x(1))
+           + xtad::pow<2>(x(0) + x(1));
+};
+
+void small_hand(benchmark::State& state) {
+    xt::xarray<double> const x = point(2);
+    xt::xtensor_fixed<double, xt::xshape<2, 2>> H;
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < 2; ++i) {
+            double const s = std::sin(x(i));
+            H(i, i) = 2 * s + 4 * x(i) * std::cos(x(i)) - x(i) * x(i) * s + 2;
+        }
+        H(0, 1) = H(1, 0) = 2;
+        benchmark::DoNotOptimize(H.data());
+        benchmark::ClobberMemory();
+    }
+}
+
+template <class F>
+void small_route(benchmark::State& state, F const& f) {
+    xt::xarray<double> const x = point(2);
+    for (auto _ : state) {
+        auto H = xtad::hessian(f, at(x));
+        benchmark::DoNotOptimize(H.data());
+    }
+}
+
 constexpr auto fwd_rev = route::forward_over_reverse;
 constexpr auto fwd_fwd = route::forward_over_forward;
 constexpr auto rev_rev = route::reverse_over_reverse;
@@ -116,6 +150,9 @@ void sizes(benchmark::internal::Benchmark* b) {
     b->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
 }
 
+BENCHMARK(small_hand);
+BENCHMARK_CAPTURE(small_route, vector, small_vector);
+BENCHMARK_CAPTURE(small_route, elements, small_elements);
 BENCHMARK(sin_sum_hand)->Apply(sizes);
 BENCHMARK(sin_sum_route<fwd_rev>)->Name("sin_sum/fwd_rev")->Apply(sizes);
 BENCHMARK(sin_sum_route<fwd_fwd>)->Name("sin_sum/fwd_fwd")->Apply(sizes);

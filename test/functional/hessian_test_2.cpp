@@ -2,10 +2,13 @@
 // function, a vector of the wrong shape). The routes themselves are checked in hessian_test.cpp.
 #include <xtad/functional.hpp>
 
+#include "support/same_numbers.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <tuple>
 
@@ -126,4 +129,70 @@ TEST_CASE("the Jacobian of a gradient is the Hessian: jacfwd, jacrev and jacobia
     check_close(jacfwd(gradient, at(x0)), want, 1e-14, "jacfwd of the gradient");
     check_close(jacrev(gradient, at(x0)), want, 1e-14, "jacrev of the gradient");
     check_close(jacobian(gradient, at(x0)), want, 1e-14, "jacobian of the gradient");
+}
+
+namespace {
+
+/// Every elementwise op in one scalar function of x(0) and x(1), and a loss with edges: trees of
+/// numbers, which hessian and hvp sweep on their dual numbers (functional/sweep.hpp).
+auto const every_op_sum = [](auto const& x) {
+    auto const a = x(0);
+    auto const b = x(1);
+    return pow<3>(a) * b + pow(a, b) + square(b) + sqrt(a) + cbrt(b) + exp(a) * expm1(b) + log(a)
+           + log1p(b) + log2(a) - log10(b) + sin(a) * cos(b) + tan(a) + asin(b) + acos(b) + atan(a)
+           + sinh(a) * cosh(b) + tanh(a) + asinh(b) + acosh(a) + atanh(b) + atan2(a, b)
+           + abs(b) * sign(a) + minimum(a, b) + maximum(a, b) + clamp(a, 0.5, 1.5)
+           + sigmoid(b) * erf(a) - a / b + where(a > b, a * b, b / a);
+};
+auto const edgy_loss = [](auto const& x) {
+    return 100. * pow<2>(x(1) - pow<2>(x(0))) + pow<2>(1. - x(0)) + sqrt(x(1)) / x(0);
+};
+
+/// Column j of the Hessian of f at p (p has 2 elements) by the adjoint pass on dual numbers:
+/// grad of f at the point with tangent e_j, as the forward-over-reverse route ran it before it
+/// swept such trees; with `v`, H v the same way.
+template <class F>
+xt::xarray<double> adjoint_pass_hvp(F const& f, xt::xarray<double> const& p,
+                                    xt::xarray<double> const& v) {
+    using D = dual<double, 1>;
+    xt::xarray<D> const pd = {D(p(0), {v(0)}), D(p(1), {v(1)})};
+    auto x = var<"x">(pd);
+    auto const [g] = grad(f(x), wrt(x));
+    return xt::xarray<double>{g(0).eps[0], g(1).eps[0]};
+}
+
+} // namespace
+
+TEST_CASE("a function written element by element: hessian and hvp sweep it on dual numbers as "
+          "the adjoint pass differentiates it") {
+    // Every point, the edges included (roots and logs at 0, a division by 0, infinities, NaN,
+    // the bounds of asin, acosh and atanh, ties of minimum and maximum), gives the same numbers.
+    double const inf = std::numeric_limits<double>::infinity();
+    double const nan = std::numeric_limits<double>::quiet_NaN();
+    xt::xarray<double> const e0 = {1., 0.};
+    xt::xarray<double> const e1 = {0., 1.};
+    xt::xarray<double> const v = {0.5, -1.};
+    auto const check = [&](auto const& f, xt::xarray<double> const& p) {
+        using D = detail::tangent_t<decltype(f), double, 1>;
+        auto const leaf = detail::input_leaf<0>(xt::xarray<D>(xt::zeros<D>({2})));
+        static_assert(detail::sweeps_duals<D, std::remove_cvref_t<decltype(f(leaf))>>);
+        xt::xarray<double> const h = hessian(f, at(p));
+        xt::xarray<double> const c0 = adjoint_pass_hvp(f, p, e0);
+        xt::xarray<double> const c1 = adjoint_pass_hvp(f, p, e1);
+        xt::xarray<double> const want = {{c0(0), c1(0)}, {c0(1), c1(1)}};
+        check_same_numbers(h, want);
+        auto const [value, hv] = hvp(f, at(p), v);
+        check_same_numbers(hv, adjoint_pass_hvp(f, p, v));
+        double const y = eval(f(var<"x">(p)))();
+        CHECK((value() == y || (std::isnan(value()) && std::isnan(y))));
+    };
+    for (xt::xarray<double> const& p :
+         {xt::xarray<double>{1.3, 0.4}, xt::xarray<double>{1., 1.}, xt::xarray<double>{1.5, 0.},
+          xt::xarray<double>{0.5, -2.}, xt::xarray<double>{2.5, -0.3}, xt::xarray<double>{0., 1.},
+          xt::xarray<double>{1., 0.}, xt::xarray<double>{0., 0.}, xt::xarray<double>{-1., 2.},
+          xt::xarray<double>{inf, 2.}, xt::xarray<double>{nan, 1.}, xt::xarray<double>{0.7, 0.7}}) {
+        INFO("x = " << p);
+        check(every_op_sum, p);
+        check(edgy_loss, p);
+    }
 }

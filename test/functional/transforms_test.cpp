@@ -274,6 +274,13 @@ TEST_CASE("the transforms compute each value once per element") {
     CHECK(calls_of([&] { check_close(jacrev(rows, at(p)), jac); }) == 1);
     CHECK(calls_of([&] { check_close(jacfwd(rows, at(p)), jac); }) == 1);
     CHECK(calls_of([&] { vjp(rows, at(p), v); }) == 1);
+    // The same subexpression in a scalar function: hessian and hvp sweep it on dual numbers.
+    auto const terms = [](auto const& x) {
+        auto const t = cexp(x(0) * x(1));
+        return t * x(2) + sin(t) - t;
+    };
+    CHECK(calls_of([&] { hessian(terms, at(p)); }) == 1);
+    CHECK(calls_of([&] { hvp(terms, at(p), v); }) == 1);
     // Two copies with different constants are two values.
     auto const two = [](auto const& x) { return stack(cexp(0.5 * x(0)), cexp(0.25 * x(0))); };
     CHECK(calls_of([&] { jacrev(two, at(p)); }) == 2);

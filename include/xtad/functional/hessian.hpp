@@ -78,13 +78,20 @@ auto hessian_fwd_rev(F const& f, std::tuple<X const&...> const& pts) {
     std::array<xt::xarray<D>, K> g;
     auto const w = wrt_all(leaves);
     ones const seed{y.shape()};
+    std::array<D, 1> const one{D(1)};
     for (std::size_t j0 = 0; j0 < n; j0 += N) {
         std::size_t const width = std::min(N, n - j0);
         for (std::size_t k = 0; k < width; ++k) {
             set_seed(
                 leaves, sizes, j0 + k, V(1), [k](auto& d) -> auto& { return d.eps[k]; });
         }
-        grad_into_impl(g, y, w, seed, "hessian");
+        if constexpr (sweeps_duals<D, std::remove_cvref_t<decltype(y)>>) {
+            // A function written element by element: swept on the duals (functional/sweep.hpp).
+            std::apply([&](auto const&... l) { sweep_vjp_into<D>(g, y, one, nullptr, l...); },
+                       leaves);
+        } else {
+            grad_into_impl(g, y, w, seed, "hessian");
+        }
         // g = grad f(x + sum_k t_k e_{j0+k}): its tangent k is column j0 + k of H, which lies
         // in the blocks of the input b that holds element j0 + k.
         for (std::size_t k = 0; k < width; ++k) {
@@ -244,8 +251,19 @@ requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::common_p
     auto const y = detail::scalar_call(f, leaves, "hvp");
     xt::xarray<D> dual_value;
     std::array<xt::xarray<D>, K> g;
-    detail::value_and_grad_into_impl(dual_value, g, y, detail::wrt_all(leaves), ones{y.shape()},
-                                     "hvp");
+    if constexpr (detail::sweeps_duals<D, std::remove_cvref_t<decltype(y)>>) {
+        // A function written element by element: swept on the duals (functional/sweep.hpp).
+        dual_value.resize(y.shape());
+        std::array<D, 1> const one{D(1)};
+        std::apply(
+            [&](auto const&... l) {
+                detail::sweep_vjp_into<D>(g, y, one, dual_value.data(), l...);
+            },
+            leaves);
+    } else {
+        detail::value_and_grad_into_impl(dual_value, g, y, detail::wrt_all(leaves), ones{y.shape()},
+                                         "hvp");
+    }
     xt::xarray<V> value = detail::split_dual<V>(dual_value).first;
     std::array<xt::xarray<V>, K> hv;
     for (std::size_t a = 0; a < K; ++a) {

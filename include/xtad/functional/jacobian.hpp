@@ -412,7 +412,7 @@ auto jacfwd_block(F const& f, std::tuple<X const&...> const& pts, std::index_seq
     std::size_t const m = n == 0 ? 0 : jac.size() / n;
     O out;
     // A function written element by element: its values recorded on the duals, each node once.
-    constexpr bool records = records_forward<D, std::remove_cvref_t<decltype(y)>>;
+    constexpr bool records = sweeps_duals<D, std::remove_cvref_t<decltype(y)>>;
     if constexpr (records && !fixed) {
         out.resize(y.shape());
     }

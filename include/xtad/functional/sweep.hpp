@@ -60,10 +60,11 @@ constexpr bool sweeps =
     !XTAD_DETECT_ANOMALY
     && std::is_floating_point_v<V> && std::is_same_v<value_t<E>, V> && is_number_root<E>;
 
-/// Whether forward mode evaluates `E`, the root of what jacfwd differentiates, by recording its
-/// values in D, its dual numbers (each node once, no loop), instead of by the loops of eval.
+/// Whether `E` is a tree of numbers of D, dual numbers: jacfwd records its values instead of
+/// evaluating it by loops, and the Hessian's forward-over-reverse route (hessian, hvp) sweeps it
+/// on the duals instead of running the adjoint pass on them.
 template <class D, class E>
-constexpr bool records_forward =
+constexpr bool sweeps_duals =
     !XTAD_DETECT_ANOMALY && is_dual<D> && std::is_same_v<value_t<E>, D> && is_number_root<E>;
 
 /// The recorded value of a node: `v`, with those of its operands (a, b; c for a condition), and
@@ -338,22 +339,34 @@ void sweep_jacobian(E const& y, Jac& jac, xt::xarray<V>* value, L const&... l) {
     }
 }
 
-/// y's value into `value` (of y's shape) and w^T J, one gradient per leaf l_j (of its shape),
-/// for a root that sweeps<V, E> and `w` of y's shape (row-major, read in place).
+/// w^T J into `g`, one gradient per leaf l_j (resized to its shape), and y's value into `value`
+/// (of y's shape) unless it is null, for a root that sweeps<V, E> or sweeps_duals<V, E> and `w`
+/// of y's shape (row-major, read in place).
 template <class V, class E, class W, class... L>
-std::array<xt::xarray<V>, sizeof...(L)> sweep_vjp(E const& y, W const& w, xt::xarray<V>& value,
-                                                  L const&... l) {
+void sweep_vjp_into(std::array<xt::xarray<V>, sizeof...(L)>& g, E const& y, W const& w, V* value,
+                    L const&... l) {
     auto const records = record_entries<V>(y);
-    write_entries(value.data(), records);
-    std::array<xt::xarray<V>, sizeof...(L)> g{xt::xarray<V>::from_shape(l.value().shape())...};
+    if (value != nullptr) {
+        write_entries(value, records);
+    }
+    std::array<shape_t, sizeof...(L)> const shapes{l.shape()...};
     leaf_blocks<V, L...> add;
     for (std::size_t j = 0; j < sizeof...(L); ++j) {
+        resize_to(g[j], shapes[j], "vjp", a_gradient);
         std::fill(g[j].begin(), g[j].end(), V(0));
         add.dst[j] = g[j].data();
     }
     for_each_entry(y, records, [&](std::size_t k, auto const& entry, auto const& r) {
         sweep<V>(entry, r, static_cast<V>(w.data()[k]), add);
     });
+}
+
+/// y's value into `value` (of y's shape) and w^T J, one gradient per leaf (sweep_vjp_into).
+template <class V, class E, class W, class... L>
+std::array<xt::xarray<V>, sizeof...(L)> sweep_vjp(E const& y, W const& w, xt::xarray<V>& value,
+                                                  L const&... l) {
+    std::array<xt::xarray<V>, sizeof...(L)> g{xt::xarray<V>::from_shape(l.value().shape())...};
+    sweep_vjp_into(g, y, w, value.data(), l...);
     return g;
 }
 
