@@ -138,12 +138,15 @@ TEST_CASE("grad_into a fixed-size tensor of another shape is an error") {
     CHECK(error_of([&] { grad_into(std::tie(small, dy), sum(x * x) + sum(y), wrt(x, y)); })
           == message);
     CHECK(error_of([&] { grad_into(std::tie(dy, small), sum(y) * x(0), wrt(y, x)); }) == message);
+    // A function written element by element, which grad_into sweeps.
+    CHECK(error_of([&] { grad_into(std::tie(small), x(0) * x(2), wrt(x)); }) == message);
+    CHECK(error_of([&] { grad_into(std::tie(dy, small), y(1) * x(0), wrt(y, x)); }) == message);
 }
 
 TEST_CASE("jacrev of a function written element by element allocates its result and the "
           "point's copy, nothing else") {
     // The notebook's function is a tree of numbers: jacrev records its values once and sweeps
-    // each row to the leaf (functional/sweep.hpp), with no adjoint expression, no seed tensor and
+    // each row to the leaf (reverse/sweep.hpp), with no adjoint expression, no seed tensor and
     // no per-row gradient. What it allocates is the leaf's copy of the point and the Jacobian.
     auto const f = [](auto const& x) {
         return stack(pow<2>(x(0)) + pow<3>(x(1)), pow<3>(x(0)) + pow<2>(x(1)));

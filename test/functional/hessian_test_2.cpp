@@ -134,7 +134,7 @@ TEST_CASE("the Jacobian of a gradient is the Hessian: jacfwd, jacrev and jacobia
 namespace {
 
 /// Every elementwise op in one scalar function of x(0) and x(1), and a loss with edges: trees of
-/// numbers, which hessian and hvp sweep on their dual numbers (functional/sweep.hpp).
+/// numbers, which hessian and hvp sweep on their dual numbers (reverse/sweep.hpp).
 auto const every_op_sum = [](auto const& x) {
     auto const a = x(0);
     auto const b = x(1);

@@ -163,13 +163,22 @@ auto const loss = [](auto const& x) {
     return 100. * pow<2>(x(1) - pow<2>(x(0))) + pow<2>(1. - x(0)) + sqrt(x(1)) / x(0);
 };
 
+/// The gradient of y with respect to x by the adjoint pass, which grad takes for every tree but
+/// one of numbers (that it sweeps).
+template <class E, class L, class S>
+xt::xarray<double> adjoint_pass(E const& y, L const& x, S const& seed) {
+    std::tuple<xt::xarray<double>> out;
+    detail::adjoint_pass_into(out, y, wrt(x), seed, "grad");
+    return std::get<0>(out);
+}
+
 } // namespace
 
-TEST_CASE("a function written element by element: jacrev, vjp and value_and_grad sweep it as "
-          "the adjoint pass differentiates it") {
-    // These transforms record such a tree's values once and sweep each seed to the leaves
-    // (functional/sweep.hpp); grad of the same tree takes the adjoint pass. Every point, the
-    // edges included (a root at 0, a division by 0, infinities, NaN), gives the same numbers.
+TEST_CASE("a function written element by element: grad, jacrev, vjp and value_and_grad sweep it "
+          "as the adjoint pass differentiates it") {
+    // These record such a tree's values once and sweep each seed to the leaves
+    // (reverse/sweep.hpp); the adjoint pass is called directly. Every point, the edges included
+    // (a root at 0, a division by 0, infinities, NaN), gives the same numbers.
     double const inf = std::numeric_limits<double>::infinity();
     double const nan = std::numeric_limits<double>::quiet_NaN();
     std::vector<xt::xarray<double>> const points = {{2.5, -0.3}, {0., 1.},  {1., 0.},  {0., 0.},
@@ -179,11 +188,15 @@ TEST_CASE("a function written element by element: jacrev, vjp and value_and_grad
         auto x = var<"x">(p);
         auto const y = residual(x);
         static_assert(detail::sweeps<double, std::remove_cvref_t<decltype(y)>>);
+        static_assert(detail::grad_sweeps<std::remove_cvref_t<decltype(y)>, xt::xarray<double>,
+                                          std::tuple<xt::xarray<double>>>);
         xt::xarray<double> rows(std::vector<std::size_t>{6, 2});
         for (std::size_t i = 0; i < 6; ++i) {
             xt::xarray<double> seed = xt::zeros<double>({6});
             seed(i) = 1.;
-            xt::view(rows, i) = std::get<0>(grad(y, wrt(x), seed));
+            xt::view(rows, i) = adjoint_pass(y, x, seed);
+            check_same_numbers(std::get<0>(grad(y, wrt(x), seed)),
+                               xt::xarray<double>(xt::view(rows, i)));
         }
         check_same_numbers(jacrev(residual, at(p)), rows);
         auto const [value, J] = detail::value_and_jacrev_impl<true>(residual, at(p));
@@ -191,11 +204,20 @@ TEST_CASE("a function written element by element: jacrev, vjp and value_and_grad
         CHECK(xt::all(xt::equal(value, eval(y)) || (xt::isnan(value) && xt::isnan(eval(y)))));
         xt::xarray<double> const w = {0.5, -1., 2., 0., 1., 3.};
         auto const [vy, vg] = vjp(residual, at(p), w);
-        check_same_numbers(vg, std::get<0>(grad(y, wrt(x), w)));
+        check_same_numbers(vg, adjoint_pass(y, x, w));
         auto const l = loss(x);
         static_assert(detail::sweeps<double, std::remove_cvref_t<decltype(l)>>);
         auto const [lv, lg] = value_and_grad(loss, at(p));
-        check_same_numbers(lg, std::get<0>(grad(l, wrt(x))));
+        check_same_numbers(lg, adjoint_pass(l, x, ones{l.shape()}));
+        // grad, grad_into and backward sweep it too, with one leaf or two.
+        check_same_numbers(std::get<0>(grad(l, wrt(x))), lg);
+        xt::xarray<double> into;
+        grad_into(std::tie(into), l, wrt(x));
+        check_same_numbers(into, lg);
+        x.zero_grad();
+        backward(l);
+        backward(l);
+        check_same_numbers(x.grad(), 2. * lg);
         CHECK((lv() == eval(l)() || (std::isnan(lv()) && std::isnan(eval(l)()))));
     }
     // Every elementwise op, at points inside their domains, at their edges (acosh at 1, atanh
@@ -212,9 +234,26 @@ TEST_CASE("a function written element by element: jacrev, vjp and value_and_grad
         for (std::size_t i = 0; i < m; ++i) {
             xt::xarray<double> seed = xt::zeros<double>({m});
             seed(i) = 1.;
-            xt::view(rows, i) = std::get<0>(grad(y, wrt(x), seed));
+            xt::view(rows, i) = adjoint_pass(y, x, seed);
         }
         check_same_numbers(jacrev(every_op, at(p)), rows);
+    }
+    // grad of two leaves, and grad_into a leaf's own tensor (an update in
+    // place): every value is recorded before a gradient is written.
+    {
+        auto u = var<"u">(xt::xarray<double>{0.5, -1.5, 2.});
+        auto s = var<"s">(xt::xarray<double>{3.});
+        auto const f = u(0) * s(0) * s(0) + sin(u(2)) / u(1);
+        static_assert(detail::grad_sweeps<std::remove_cvref_t<decltype(f)>, ones,
+                                          std::tuple<xt::xarray<double>, xt::xarray<double>>>);
+        auto const [gu, gs] = grad(f, wrt(u, s));
+        check_same_numbers(gu, adjoint_pass(f, u, ones{{}}));
+        check_same_numbers(gs, adjoint_pass(f, s, ones{{}}));
+        xt::xarray<double> const want_u = gu;
+        xt::xarray<double> into_s;
+        grad_into(std::tie(u.value(), into_s), f, wrt(u, s));
+        check_same_numbers(u.value(), want_u);
+        CHECK(into_s(0) == 2. * 0.5 * 3.);
     }
     // Two inputs, and an input the function does not read (zeros, as torch's strict=False).
     xt::xarray<double> const a0 = {0.3, -1.2}, b0 = {2., 0., 5.};

@@ -78,7 +78,7 @@ auto hessian_fwd_rev(F const& f, std::tuple<X const&...> const& pts) {
     std::array<xt::xarray<D>, K> g;
     auto const w = wrt_all(leaves);
     ones const seed{y.shape()};
-    std::array<D, 1> const one{D(1)};
+    auto const one = [](std::size_t) { return D(1); };
     for (std::size_t j0 = 0; j0 < n; j0 += N) {
         std::size_t const width = std::min(N, n - j0);
         for (std::size_t k = 0; k < width; ++k) {
@@ -86,7 +86,7 @@ auto hessian_fwd_rev(F const& f, std::tuple<X const&...> const& pts) {
                 leaves, sizes, j0 + k, V(1), [k](auto& d) -> auto& { return d.eps[k]; });
         }
         if constexpr (sweeps_duals<D, std::remove_cvref_t<decltype(y)>>) {
-            // A function written element by element: swept on the duals (functional/sweep.hpp).
+            // A function written element by element: swept on the duals (reverse/sweep.hpp).
             std::apply([&](auto const&... l) { sweep_vjp_into<D>(g, y, one, nullptr, l...); },
                        leaves);
         } else {
@@ -252,9 +252,9 @@ requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::common_p
     xt::xarray<D> dual_value;
     std::array<xt::xarray<D>, K> g;
     if constexpr (detail::sweeps_duals<D, std::remove_cvref_t<decltype(y)>>) {
-        // A function written element by element: swept on the duals (functional/sweep.hpp).
+        // A function written element by element: swept on the duals (reverse/sweep.hpp).
         dual_value.resize(y.shape());
-        std::array<D, 1> const one{D(1)};
+        auto const one = [](std::size_t) { return D(1); };
         std::apply(
             [&](auto const&... l) {
                 detail::sweep_vjp_into<D>(g, y, one, dual_value.data(), l...);

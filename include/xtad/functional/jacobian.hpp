@@ -3,8 +3,8 @@
 #include "xtad/core/cxx20.hpp"
 
 #include "xtad/forward/dual.hpp"
-#include "xtad/functional/sweep.hpp"
 #include "xtad/reverse/grad.hpp"
+#include "xtad/reverse/sweep.hpp"
 
 #include <algorithm>
 #include <array>
@@ -251,7 +251,7 @@ auto value_and_jacrev_impl(F const& f, at_t<X...> const& p) {
     (std::make_index_sequence<K>{});
     xt::xarray<V> value(WithValue ? ys : shape_t{0});
     if constexpr (sweeps<V, std::remove_cvref_t<decltype(y)>>) {
-        // A tree of numbers: its values recorded once, a sweep per row (functional/sweep.hpp).
+        // A tree of numbers: its values recorded once, a sweep per row (reverse/sweep.hpp).
         std::apply(
             [&](auto const&... l) {
                 sweep_jacobian<V>(y, jac, WithValue ? &value : nullptr, l...);
@@ -323,7 +323,7 @@ constexpr bool jacrev_is_fixed(std::index_sequence<I...>) {
     }
 }
 
-/// jacrev where jacrev_is_fixed: fixed-size leaves and blocks, swept (functional/sweep.hpp).
+/// jacrev where jacrev_is_fixed: fixed-size leaves and blocks, swept (reverse/sweep.hpp).
 template <class F, class... X, std::size_t... I>
 auto jacrev_fixed(F const& f, at_t<X...> const& p, std::index_sequence<I...>) {
     using V = common_point_t<X...>;
@@ -345,7 +345,7 @@ auto jacrev_fixed(F const& f, at_t<X...> const& p, std::index_sequence<I...>) {
 } // namespace detail
 
 /// The Jacobian of f at the point by reverse mode: one adjoint pass per output element (rows);
-/// for a function written element by element (functional/sweep.hpp), its values recorded once
+/// for a function written element by element (reverse/sweep.hpp), its values recorded once
 /// and one sweep per row. At a fixed-size point where such a function's shape is known at
 /// compile time (elements, elementwise ops, stacks), the Jacobian is an xt::xtensor_fixed, as
 /// jacfwd's, and the call allocates nothing.
@@ -640,7 +640,7 @@ auto vjp(F const& f, at_t<X...> const& p, W const& w) {
                     + " but the function's output has shape " + detail::shape_str(ys));
     }
     if constexpr (detail::sweeps<V, std::remove_cvref_t<decltype(y)>>) {
-        // A tree of numbers: its values recorded once and one sweep (functional/sweep.hpp).
+        // A tree of numbers: its values recorded once and one sweep (reverse/sweep.hpp).
         xt::xarray<V> value(ys);
         auto g = [&] {
             if constexpr (detail::row_major_contiguous<W>) {
@@ -699,7 +699,7 @@ auto value_and_grad(F const& f, at_t<X...> const& p) {
     auto const leaves = detail::make_input_leaves<V>(p.points, std::index_sequence_for<X...>{});
     auto const y = detail::scalar_call(f, leaves, "value_and_grad");
     if constexpr (detail::sweeps<V, std::remove_cvref_t<decltype(y)>>) {
-        // A tree of numbers: its values recorded once and one sweep (functional/sweep.hpp).
+        // A tree of numbers: its values recorded once and one sweep (reverse/sweep.hpp).
         xt::xarray<V> value(y.shape());
         std::array<V, 1> const one{V(1)};
         auto g = std::apply(

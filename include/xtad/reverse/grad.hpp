@@ -4,6 +4,7 @@
 
 #include "xtad/ops/reduction.hpp"
 #include "xtad/reverse/adjoint.hpp"
+#include "xtad/reverse/sweep.hpp"
 
 #include <algorithm>
 #include <array>
@@ -470,6 +471,85 @@ auto value_term(E const& e, Value&, shape_t const& logical, shape_t const& out_s
     }
 }
 
+/// Whether grad takes the sweep (reverse/sweep.hpp) for `E` with a seed of type S into gradients
+/// of types Outs: a tree of numbers, seeded by ones or by a row-major tensor, each gradient in
+/// the tree's element type. Anything else takes the adjoint pass.
+template <class E, class S, class Outs>
+constexpr bool grad_sweeps = [] {
+    using V = value_t<E>;
+    if constexpr (!sweeps<V, E>) {
+        return false;
+    } else {
+        using Seed = std::remove_cvref_t<S>;
+        constexpr bool seed_ok = [] {
+            if constexpr (std::is_same_v<Seed, ones>) {
+                return true;
+            } else if constexpr (Expression<
+                                     Seed> || !std::is_base_of_v<xt::xcontainer<Seed>, Seed>) {
+                return false; // an expression, or a view: the adjoint pass reads it
+            } else {
+                return row_major_contiguous<
+                           Seed> && std::is_convertible_v<typename Seed::value_type, V>;
+            }
+        }();
+        return seed_ok&&[]<std::size_t... J>(std::index_sequence<J...>) {
+            return (std::is_same_v<
+                        typename std::remove_cvref_t<std::tuple_element_t<J, Outs>>::value_type,
+                        V> && ...);
+        }
+        (std::make_index_sequence<std::tuple_size_v<Outs>>{});
+    }
+}();
+
+/// The gradients of `e`, a tree of numbers, by one sweep of its recorded values (grad_sweeps):
+/// every gradient zeroed, then each entry's seed swept to the leaves' elements. The values are
+/// recorded before anything is written, so a gradient may be a leaf's own tensor.
+template <class Outs, class E, class S, class... L>
+void sweep_gradients_into(Outs& outs, E const& e, S const& seed, wrt_t<L...> const& w,
+                          char const* op) {
+    using V = value_t<E>;
+    using J = std::index_sequence_for<L...>;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        auto const check = [&](auto const* leaf) {
+            using Leaf = std::remove_cvref_t<decltype(*leaf)>;
+            if constexpr (depends_on<E, Leaf::name>) {
+                check_same_leaf(e, leaf, op);
+            }
+        };
+        (check(std::get<I>(w.leaves)), ...);
+    }
+    (J{});
+    auto const records = record_entries<V>(e);
+    constexpr std::size_t m = std::tuple_size_v<std::remove_cvref_t<decltype(records)>>;
+    std::array<V, m> seeds{};
+    for (std::size_t k = 0; k < m; ++k) {
+        if constexpr (std::is_same_v<std::remove_cvref_t<S>, ones>) {
+            seeds[k] = V(1);
+        } else {
+            seeds[k] = static_cast<V>(seed.data()[k]);
+        }
+    }
+    leaf_blocks<V, L...> add;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        auto dests = std::tuple{gradient_dest<std::remove_cvref_t<decltype(std::get<I>(outs))>>{
+            std::get<I>(outs), op}...};
+        auto const start = [&](auto& dest, auto const* leaf, std::size_t j) {
+            if constexpr (!row_major_contiguous<std::remove_cvref_t<decltype(dest.out)>>) {
+                dest.stage.emplace();
+            }
+            shape_t const s = leaf->shape();
+            dest.resize(s);
+            add.dst[j] = dest.data();
+            std::fill_n(add.dst[j], size_of(s), V(0));
+        };
+        (start(std::get<I>(dests), std::get<I>(w.leaves), I), ...);
+        sweep_seeds(
+            e, records, [&](std::size_t k) { return seeds[k]; }, add);
+        (std::get<I>(dests).finish(std::get<I>(w.leaves)->shape()), ...);
+    }
+    (J{});
+}
+
 #if XTAD_DETECT_ANOMALY
 /// Anomaly mode: a NaN in the seed is named as such (every gradient below it would be NaN).
 template <class V, class G>
@@ -596,19 +676,12 @@ void gradients_into(Outs& outs, E const& e, G const& g, shape_t const& out_shape
     (J{});
 }
 
-/// Checks the seed's shape, then computes every gradient into `outs`, a tuple of containers.
-/// `op` names the public function in the error message.
+/// The adjoint pass: every gradient of `e` into `outs` (and, for a sum, its value into `value`:
+/// value_and_grad_into_impl), the seed's shape already checked.
 template <class E, class... L, class S, class Outs, class Value = no_value>
-void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
-                    char const* op = "grad", Value&& value = Value{}) {
-    static_assert(sizeof...(L) > 0, "xtad::grad needs at least one leaf in wrt(...)");
+void adjoint_pass_into(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed, char const* op,
+                       Value&& value = Value{}) {
     shape_t const out_shape = e.shape();
-    shape_t const s_shape = seed_shape(seed);
-    if (s_shape != out_shape) {
-        throw error(std::string("xtad::") + op + ": the seed has shape " + shape_str(s_shape)
-                    + " but the expression has shape " + shape_str(out_shape)
-                    + "; pass a seed of the expression's shape");
-    }
     auto const g = seed_node<true>(std::forward<S>(seed));
 #if XTAD_DETECT_ANOMALY
     // The value first, as it is computed first; then the seed; then each op's adjoint, checked
@@ -628,6 +701,28 @@ void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
         gradients_into(outs, e, g, out_shape, w, op);
     }
     clear_caches(e);
+}
+
+/// Checks the seed's shape, then computes every gradient into `outs`, a tuple of containers: by
+/// the sweep for a tree of numbers (grad_sweeps), else by the adjoint pass. `op` names the public
+/// function in the error message.
+template <class E, class... L, class S, class Outs, class Value = no_value>
+void grad_into_impl(Outs&& outs, E const& e, wrt_t<L...> const& w, S&& seed,
+                    char const* op = "grad", Value&& value = Value{}) {
+    static_assert(sizeof...(L) > 0, "xtad::grad needs at least one leaf in wrt(...)");
+    shape_t const out_shape = e.shape();
+    shape_t const s_shape = seed_shape(seed);
+    if (s_shape != out_shape) {
+        throw error(std::string("xtad::") + op + ": the seed has shape " + shape_str(s_shape)
+                    + " but the expression has shape " + shape_str(out_shape)
+                    + "; pass a seed of the expression's shape");
+    }
+    if constexpr (std::is_same_v<std::remove_cvref_t<Value>,
+                                 no_value> && grad_sweeps<E, S, std::remove_cvref_t<Outs>>) {
+        sweep_gradients_into(outs, e, seed, w, op);
+    } else {
+        adjoint_pass_into(outs, e, w, std::forward<S>(seed), op, std::forward<Value>(value));
+    }
 }
 
 /// The value of `e` into `value` and its gradients into `outs`: in the adjoint pass's loop where

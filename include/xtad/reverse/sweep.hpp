@@ -4,14 +4,15 @@
 // adjoint expression: its values are recorded once, in a struct that mirrors the tree, and each
 // seed is swept from the root to the leaves, each op's partials evaluated on the recorded values
 // by the rules forward mode evaluates them with. A subexpression copied into several places (a
-// value the rows of a residual share) is recorded once. jacrev, vjp and value_and_grad take this
-// path where it applies (functional/jacobian.hpp), and the adjoint pass (reverse/) everywhere
-// else; jacfwd records such a tree on its dual numbers instead of evaluating it by loops.
+// value the rows of a residual share) is recorded once. grad, grad_into and backward
+// (reverse/grad.hpp) and jacrev, vjp, value_and_grad, hessian and hvp (functional/) take this
+// path where it applies, and the adjoint pass everywhere else; jacfwd records such a tree on its
+// dual numbers instead of evaluating it by loops.
 #pragma once
 #include "xtad/core/cxx20.hpp"
 
+#include "xtad/eval/build.hpp"
 #include "xtad/forward/dual.hpp"
-#include "xtad/reverse/grad.hpp"
 
 #include <algorithm>
 #include <array>
@@ -339,9 +340,18 @@ void sweep_jacobian(E const& y, Jac& jac, xt::xarray<V>* value, L const&... l) {
     }
 }
 
-/// w^T J into `g`, one gradient per leaf l_j (resized to its shape), and y's value into `value`
-/// (of y's shape) unless it is null, for a root that sweeps<V, E> or sweeps_duals<V, E> and `w`
-/// of y's shape (row-major, read in place).
+/// Adds w^T J into add's blocks (zeroed by the caller), from y's records: w(k) is the seed of
+/// y's entry k.
+template <class V, class E, class Records, class W, class... L>
+void sweep_seeds(E const& y, Records const& records, W const& w, leaf_blocks<V, L...>& add) {
+    for_each_entry(y, records, [&](std::size_t k, auto const& entry, auto const& r) {
+        sweep<V>(entry, r, static_cast<V>(w(k)), add);
+    });
+}
+
+/// w^T J into `g`, one gradient per leaf l_j (of its shape), and y's value into `value` (of y's
+/// shape) unless it is null, for a root that sweeps<V, E> or sweeps_duals<V, E>; w(k) is the
+/// seed of y's entry k.
 template <class V, class E, class W, class... L>
 void sweep_vjp_into(std::array<xt::xarray<V>, sizeof...(L)>& g, E const& y, W const& w, V* value,
                     L const&... l) {
@@ -352,21 +362,24 @@ void sweep_vjp_into(std::array<xt::xarray<V>, sizeof...(L)>& g, E const& y, W co
     std::array<shape_t, sizeof...(L)> const shapes{l.shape()...};
     leaf_blocks<V, L...> add;
     for (std::size_t j = 0; j < sizeof...(L); ++j) {
-        resize_to(g[j], shapes[j], "vjp", a_gradient);
+        if (!std::equal(shapes[j].begin(), shapes[j].end(), g[j].shape().begin(),
+                        g[j].shape().end())) {
+            g[j].resize(shapes[j]);
+        }
         std::fill(g[j].begin(), g[j].end(), V(0));
         add.dst[j] = g[j].data();
     }
-    for_each_entry(y, records, [&](std::size_t k, auto const& entry, auto const& r) {
-        sweep<V>(entry, r, static_cast<V>(w.data()[k]), add);
-    });
+    sweep_seeds(y, records, w, add);
 }
 
-/// y's value into `value` (of y's shape) and w^T J, one gradient per leaf (sweep_vjp_into).
+/// y's value into `value` (of y's shape) and w^T J, one gradient per leaf (sweep_vjp_into), for
+/// `w` of y's shape (row-major, read in place).
 template <class V, class E, class W, class... L>
 std::array<xt::xarray<V>, sizeof...(L)> sweep_vjp(E const& y, W const& w, xt::xarray<V>& value,
                                                   L const&... l) {
     std::array<xt::xarray<V>, sizeof...(L)> g{xt::xarray<V>::from_shape(l.value().shape())...};
-    sweep_vjp_into(g, y, w, value.data(), l...);
+    sweep_vjp_into(
+        g, y, [&](std::size_t k) { return w.data()[k]; }, value.data(), l...);
     return g;
 }
 
