@@ -471,33 +471,35 @@ auto value_term(E const& e, Value&, shape_t const& logical, shape_t const& out_s
     }
 }
 
+/// A seed the sweep reads in place, for a tree of element type V: ones, or a row-major container
+/// of numbers (an expression or a view is read by the adjoint pass).
+template <class S, class V>
+constexpr bool sweep_seed = false;
+template <class V>
+constexpr bool sweep_seed<ones, V> = true;
+template <class S, class V>
+requires std::is_base_of_v<xt::xcontainer<S>, S>
+constexpr bool sweep_seed<S, V> =
+    std::is_convertible_v<typename S::value_type, V> && row_major_contiguous<S>;
+
+/// Whether every container of Outs (a tuple or an array of them) holds numbers of type V.
+template <class Outs, class V, class = std::make_index_sequence<std::tuple_size_v<Outs>>>
+constexpr bool gradients_of = false;
+template <class Outs, class V, std::size_t... J>
+constexpr bool gradients_of<Outs, V, std::index_sequence<J...>> =
+    (std::is_same_v<typename std::remove_cvref_t<std::tuple_element_t<J, Outs>>::value_type,
+                    V> && ...);
+
 /// Whether grad takes the sweep (reverse/sweep.hpp) for `E` with a seed of type S into gradients
-/// of types Outs: a tree of numbers, seeded by ones or by a row-major tensor, each gradient in
-/// the tree's element type. Anything else takes the adjoint pass.
+/// of types Outs: a tree of numbers, a seed it reads in place, each gradient in the tree's
+/// element type. Anything else takes the adjoint pass.
 template <class E, class S, class Outs>
 constexpr bool grad_sweeps = [] {
     using V = value_t<E>;
-    if constexpr (!sweeps<V, E>) {
+    if constexpr (!sweeps<V, E> || !sweep_seed<std::remove_cvref_t<S>, V>) {
         return false;
     } else {
-        using Seed = std::remove_cvref_t<S>;
-        constexpr bool seed_ok = [] {
-            if constexpr (std::is_same_v<Seed, ones>) {
-                return true;
-            } else if constexpr (Expression<
-                                     Seed> || !std::is_base_of_v<xt::xcontainer<Seed>, Seed>) {
-                return false; // an expression, or a view: the adjoint pass reads it
-            } else {
-                return row_major_contiguous<
-                           Seed> && std::is_convertible_v<typename Seed::value_type, V>;
-            }
-        }();
-        return seed_ok&&[]<std::size_t... J>(std::index_sequence<J...>) {
-            return (std::is_same_v<
-                        typename std::remove_cvref_t<std::tuple_element_t<J, Outs>>::value_type,
-                        V> && ...);
-        }
-        (std::make_index_sequence<std::tuple_size_v<Outs>>{});
+        return gradients_of<Outs, V>;
     }
 }();
 
