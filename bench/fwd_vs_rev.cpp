@@ -1,7 +1,8 @@
 // Jacobians by forward mode (jacfwd: dual numbers, 8 columns a pass) and by reverse mode
 // (jacrev: one adjoint pass a row), over a grid of (n inputs, m outputs), beside the hand-written
 // Jacobian; and the small Jacobians a solver takes millions of times (the notebook's 2 x 2, a
-// 3 x 3 residual) with xarray and with fixed-size containers.
+// 3 x 3 residual) with xarray and with fixed-size containers; and the gradient of a loss written
+// term by term with x(i), beside the hand-written gradient.
 // Which is faster where, and whether jacobian() picks the faster side: docs/performance.md.
 #include <xtad/functional.hpp>
 
@@ -9,6 +10,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <tuple>
 
 namespace {
 
@@ -210,6 +212,38 @@ void residual_jacrev_fixed(benchmark::State& state) {
 
 } // namespace
 
+/// A loss written term by term, as a user writes it with x(i): a 3-variable Rosenbrock.
+auto const rosenbrock3 = [](auto const& x) {
+    return 100. * xtad::pow<2>(x(1) - xtad::pow<2>(x(0))) + xtad::pow<2>(1. - x(0))
+           + 100. * xtad::pow<2>(x(2) - xtad::pow<2>(x(1))) + xtad::pow<2>(1. - x(1));
+};
+
+void loss_grad_hand(benchmark::State& state) {
+    xt::xtensor_fixed<double, xt::xshape<3>> x = {1.2, 0.8, 0.5};
+    xt::xtensor_fixed<double, xt::xshape<3>> g;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(x.data());
+        double const a = x(1) - x(0) * x(0), b = x(2) - x(1) * x(1);
+        g(0) = -400. * a * x(0) - 2. * (1. - x(0));
+        g(1) = 200. * a - 400. * b * x(1) - 2. * (1. - x(1));
+        g(2) = 200. * b;
+        benchmark::DoNotOptimize(g.data());
+        benchmark::ClobberMemory();
+    }
+}
+
+/// grad_into a preallocated gradient, the tree built once: a tree of numbers, swept.
+void loss_grad_into(benchmark::State& state) {
+    auto x = xtad::var<"x">(xt::xarray<double>{1.2, 0.8, 0.5});
+    auto const f = rosenbrock3(x);
+    xt::xarray<double> g = xt::zeros<double>({3});
+    for (auto _ : state) {
+        xtad::grad_into(std::tie(g), f, xtad::wrt(x));
+        benchmark::DoNotOptimize(g.data());
+        benchmark::ClobberMemory();
+    }
+}
+
 BENCHMARK(hand)->Apply(grid);
 BENCHMARK(forward)->Apply(grid);
 BENCHMARK(reverse)->Apply(grid);
@@ -225,5 +259,7 @@ BENCHMARK(residual_jacfwd_fixed);
 BENCHMARK(residual_jacfwd_xarray);
 BENCHMARK(residual_jacrev_xarray);
 BENCHMARK(residual_jacrev_fixed);
+BENCHMARK(loss_grad_hand);
+BENCHMARK(loss_grad_into);
 
 BENCHMARK_MAIN();

@@ -7,6 +7,7 @@
 //   shared:      f = sum_i exp(x_i y_i) sin(x_i + y_i)                 (gradient in x and y)
 // The last two differentiate several leaves whose adjoints share values ((x - mu) / sigma; the
 // exponential and the sine): xtad computes their gradients in one loop, each shared value once.
+// value_and_grad of the sums (sum_sq_sin, shared) takes the value from the gradients' loop.
 // Ratios, not times, are the result: docs/performance.md.
 #include <xtad/xtad.hpp>
 
@@ -182,6 +183,28 @@ void xtad_grad(benchmark::State& state, which w) {
     }
 }
 
+/// value_and_grad at a point: the value and the gradients of a sum come from one loop (the
+/// adjoint pass's), not from an evaluation and a gradient. Each call copies the point and
+/// allocates the results, as value_and_grad does.
+void xtad_value_and_grad(benchmark::State& state, which w) {
+    using namespace xtad;
+    auto const n = static_cast<std::size_t>(state.range(0));
+    xt::xarray<double> const x = points(n);
+    xt::xarray<double> const y = other_points(n);
+    auto const sq = [](auto const& a) { return sum(pow<2>(sin(a))); };
+    auto const sh = [](auto const& a, auto const& b) { return sum(exp(a * b) * sin(a + b)); };
+    for (auto _ : state) {
+        if (w == sum_sq_sin) {
+            auto r = value_and_grad(sq, at(x));
+            benchmark::DoNotOptimize(std::get<1>(r).data());
+        } else {
+            auto r = value_and_grad(sh, at(x, y));
+            benchmark::DoNotOptimize(std::get<0>(std::get<1>(r)).data());
+        }
+        benchmark::ClobberMemory();
+    }
+}
+
 void sizes(benchmark::internal::Benchmark* b) {
     for (long n : {10, 1000, 100000}) {
         b->Arg(n);
@@ -202,5 +225,7 @@ BENCHMARK_CAPTURE(xtad_grad, normal, normal)->Apply(sizes);
 BENCHMARK_CAPTURE(hand_f, shared, shared)->Apply(sizes);
 BENCHMARK_CAPTURE(hand_grad, shared, shared)->Apply(sizes);
 BENCHMARK_CAPTURE(xtad_grad, shared, shared)->Apply(sizes);
+BENCHMARK_CAPTURE(xtad_value_and_grad, sum_sq_sin, sum_sq_sin)->Apply(sizes);
+BENCHMARK_CAPTURE(xtad_value_and_grad, shared, shared)->Apply(sizes);
 
 BENCHMARK_MAIN();
