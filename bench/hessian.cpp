@@ -1,7 +1,8 @@
 // Hessians by the three routes (forward over reverse, forward over forward, reverse over
 // reverse) beside the hand-written Hessian, for f(x) = sum_i x_i^2 sin x_i (a diagonal Hessian)
 // and for a dense quadratic form x^T A x (Hessian A + A^T), at n = 10, 100, 1000; and a small
-// Hessian (n = 2) written with vector ops and element by element. Which route wins where:
+// Hessian (n = 2) written with vector ops and element by element, at an xarray and a fixed-size
+// point. Which route wins where:
 // docs/performance.md.
 #include <xtad/functional.hpp>
 
@@ -142,6 +143,17 @@ void small_route(benchmark::State& state, F const& f) {
     }
 }
 
+/// The same at a fixed-size point: hessian keeps the point fixed-size, on duals of 2 tangents,
+/// and returns a fixed-size Hessian (for a function written element by element).
+template <class F>
+void small_route_fixed(benchmark::State& state, F const& f) {
+    xt::xtensor_fixed<double, xt::xshape<2>> const x = point(2);
+    for (auto _ : state) {
+        auto H = xtad::hessian(f, at(x));
+        benchmark::DoNotOptimize(H.data());
+    }
+}
+
 constexpr auto fwd_rev = route::forward_over_reverse;
 constexpr auto fwd_fwd = route::forward_over_forward;
 constexpr auto rev_rev = route::reverse_over_reverse;
@@ -153,6 +165,8 @@ void sizes(benchmark::internal::Benchmark* b) {
 BENCHMARK(small_hand);
 BENCHMARK_CAPTURE(small_route, vector, small_vector);
 BENCHMARK_CAPTURE(small_route, elements, small_elements);
+BENCHMARK_CAPTURE(small_route_fixed, vector, small_vector);
+BENCHMARK_CAPTURE(small_route_fixed, elements, small_elements);
 BENCHMARK(sin_sum_hand)->Apply(sizes);
 BENCHMARK(sin_sum_route<fwd_rev>)->Name("sin_sum/fwd_rev")->Apply(sizes);
 BENCHMARK(sin_sum_route<fwd_fwd>)->Name("sin_sum/fwd_fwd")->Apply(sizes);

@@ -1,7 +1,7 @@
-// Fixed-size points: jacfwd of an xtensor_fixed point returns an xtensor_fixed Jacobian and
-// allocates nothing, building and evaluating a tree of elements allocates only the result.
-// Leaves' lifetime checks (on without NDEBUG) give each leaf a shared state block of its own;
-// they are off here, as with NDEBUG.
+// Fixed-size points: jacfwd, jacrev and hessian of an xtensor_fixed point return xtensor_fixed
+// results and allocate nothing, building and evaluating a tree of elements allocates only the
+// result. Leaves' lifetime checks (on without NDEBUG) give each leaf a shared state block of its
+// own; they are off here, as with NDEBUG.
 #define XTAD_CHECK_LIFETIMES 0
 #include <xtad/functional.hpp>
 
@@ -196,6 +196,55 @@ TEST_CASE("jacfwd of two fixed-size points: a tuple of fixed-size blocks, no all
     static_assert(std::is_same_v<std::remove_cv_t<decltype(Jb)>, fixed<2, 3>>);
     CHECK(Ja == fixed<2, 2>{{4., 0.}, {0., 1.}});
     CHECK(Jb == fixed<2, 3>{{0., 0., 1.}, {1., -0.5, 0.}});
+}
+
+TEST_CASE("hessian at fixed-size points: fixed-size blocks, the xarray route's numbers, no "
+          "allocation") {
+    // The issue's small Hessian: one pass on duals with 2 tangents, swept (reverse/sweep.hpp).
+    auto const f = [](auto const& x) {
+        return pow<2>(x(0)) * sin(x(0)) + pow<2>(x(1)) * sin(x(1)) + pow<2>(x(0) + x(1));
+    };
+    fixed<2> const p = {0.3, -1.2};
+    std::size_t const before = allocations();
+    auto const H = hessian(f, at(p));
+    CHECK(allocations() == before);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(H)>, fixed<2, 2>>);
+    auto const d2 = [](double x) {
+        return 2 * std::sin(x) + 4 * x * std::cos(x) - x * x * std::sin(x);
+    };
+    CHECK(xt::allclose(H, fixed<2, 2>{{d2(p(0)) + 2., 2.}, {2., d2(p(1)) + 2.}}));
+    // Two inputs of 2 and 9 elements: 11 columns, in passes of 8 that split the second input's.
+    // The blocks are a tuple of rows, each a tuple of blocks, as torch's tuple of tuples.
+    auto const g = [](auto const& a, auto const& b) {
+        return a(0) * a(1) * b(2, 2) + sin(a(1) * b(0, 1)) * b(1, 0) + exp(b(2, 1) * b(0, 0))
+               + pow<2>(b(1, 2)) * b(2, 0) / a(0) + b(1, 1) * b(0, 2);
+    };
+    fixed<2> const a0 = {0.7, -0.4};
+    fixed<3, 3> const b0 = {{0.5, -1., 0.3}, {1.5, 0.2, -0.7}, {0.9, 0.1, 1.1}};
+    std::size_t const before_two = allocations();
+    auto const [Ha, Hb] = hessian(g, at(a0, b0));
+    CHECK(allocations() == before_two);
+    auto const& [Haa, Hab] = Ha;
+    auto const& [Hba, Hbb] = Hb;
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(Haa)>, fixed<2, 2>>);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(Hab)>, fixed<2, 3, 3>>);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(Hba)>, fixed<3, 3, 2>>);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(Hbb)>, fixed<3, 3, 3, 3>>);
+    xt::xarray<double> const ax = a0;
+    xt::xarray<double> const bx = b0;
+    auto const want = hessian(g, at(ax, bx));
+    CHECK(xt::allclose(Haa, want[0][0]));
+    CHECK(xt::allclose(Hab, want[0][1]));
+    CHECK(xt::allclose(Hba, want[1][0]));
+    CHECK(xt::allclose(Hbb, want[1][1]));
+    CHECK(xt::allclose(Hab, xt::transpose(Hba, {2, 0, 1})));
+    CHECK(xt::allclose(Haa(0, 1), b0(2, 2)));
+    CHECK(
+        xt::allclose(Hbb(2, 1, 0, 0), (1. + b0(2, 1) * b0(0, 0)) * std::exp(b0(2, 1) * b0(0, 0))));
+    // A function of the whole point, not written element by element, takes the xarray route.
+    auto const S = hessian([](auto const& x) { return sum(x * x * x); }, at(p));
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(S)>, xt::xarray<double>>);
+    CHECK(xt::allclose(S, xt::xarray<double>{{6. * p(0), 0.}, {0., 6. * p(1)}}));
 }
 
 TEST_CASE("a result whose shape the compiler does not know stays an xarray") {

@@ -164,7 +164,7 @@ xt::xarray<double> adjoint_pass_hvp(F const& f, xt::xarray<double> const& p,
 } // namespace
 
 TEST_CASE("a function written element by element: hessian and hvp sweep it on dual numbers as "
-          "the adjoint pass differentiates it") {
+          "the adjoint pass differentiates it, at an xarray and at a fixed-size point") {
     // Every point, the edges included (roots and logs at 0, a division by 0, infinities, NaN,
     // the bounds of asin, acosh and atanh, ties of minimum and maximum), gives the same numbers.
     double const inf = std::numeric_limits<double>::infinity();
@@ -181,6 +181,12 @@ TEST_CASE("a function written element by element: hessian and hvp sweep it on du
         xt::xarray<double> const c1 = adjoint_pass_hvp(f, p, e1);
         xt::xarray<double> const want = {{c0(0), c1(0)}, {c0(1), c1(1)}};
         check_same_numbers(h, want);
+        // At a fixed-size point: fixed-size leaves of duals with 2 tangents, the same numbers.
+        xt::xtensor_fixed<double, xt::xshape<2>> const pf = p;
+        auto const hf = hessian(f, at(pf));
+        static_assert(std::is_same_v<std::remove_cv_t<decltype(hf)>,
+                                     xt::xtensor_fixed<double, xt::xshape<2, 2>>>);
+        check_same_numbers(hf, want);
         auto const [value, hv] = hvp(f, at(p), v);
         check_same_numbers(hv, adjoint_pass_hvp(f, p, v));
         double const y = eval(f(var<"x">(p)))();

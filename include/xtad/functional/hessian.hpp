@@ -190,6 +190,107 @@ auto hessian_rev_rev(F const& f, std::tuple<X const&...> const& pts) {
     return h;
 }
 
+/// The tangent width of hessian at a fixed-size point of types X...: the inputs' elements together,
+/// up to hessian_width (one pass gives every column when they are few, with no unused tangents).
+template <class... X>
+constexpr std::size_t fixed_hessian_width = std::clamp<std::size_t>(
+    (std::size_t(0) + ... + static_elements<typename container_static_shape<X>::type>), 1,
+    hessian_width);
+
+/// Whether hessian at a point of types X... takes the fixed-size path: each point is an
+/// xt::xtensor_fixed, and f, given fixed-size leaves of the dual numbers D, returns one number
+/// written element by element, which the sweep differentiates on D (reverse/sweep.hpp).
+template <class F, class D, class... X, std::size_t... I>
+constexpr bool hessian_is_fixed(std::index_sequence<I...>) {
+    if constexpr ((std::is_void_v<typename container_static_shape<X>::type> || ...)) {
+        return false;
+    } else if constexpr (!returns_expression<F,
+                                             input_leaf_t<I, point_container_t<D, true, X>>...>()) {
+        return false;
+    } else {
+        using Y = std::remove_cvref_t<std::invoke_result_t<
+            F const&, input_leaf_t<I, point_container_t<D, true, X>> const&...>>;
+        return sweeps_duals<D, Y> && is_number_tree<Y>;
+    }
+}
+
+/// The fixed-size block (a, b) of the Hessian at points of types X...: shape x_a.shape +
+/// x_b.shape.
+template <class V, class Xa, class Xb>
+using fixed_hessian_block =
+    xt::xtensor_fixed<V, typename concat_static<typename container_static_shape<Xa>::type,
+                                                typename container_static_shape<Xb>::type>::type>;
+
+/// Row a of the fixed-size blocks: (a, b) for each input b.
+template <class V, class Xa, class... Xb>
+using fixed_hessian_row = std::tuple<fixed_hessian_block<V, Xa, Xb>...>;
+
+/// Columns [j0, j0 + width) of the Hessian that lie in input b (elements [offset, offset + size)
+/// of the inputs laid end to end) into `block`, (a, b): g is input a's gradient on duals whose
+/// tangent c - j0 is column c.
+template <class Block, class G>
+void copy_columns(Block& block, G const& g, std::size_t offset, std::size_t size, std::size_t j0,
+                  std::size_t width) {
+    std::size_t const end = std::min(j0 + width, offset + size);
+    for (std::size_t c = std::max(j0, offset); c < end; ++c) {
+        for (std::size_t i = 0; i < g.size(); ++i) {
+            block.flat(i * size + c - offset) = g.flat(i).eps[c - j0];
+        }
+    }
+}
+
+/// hessian where hessian_is_fixed: forward over reverse on fixed-size leaves of duals, the
+/// gradient swept into fixed-size tensors, the blocks fixed-size; nothing is allocated. One input
+/// gives its block, several a tuple of rows, each a tuple of blocks (as torch's tuple of tuples).
+template <class F, class... X, std::size_t... I>
+auto hessian_fixed(F const& f, at_t<X...> const& p, std::index_sequence<I...>) {
+    using V = common_point_t<X...>;
+    constexpr std::size_t N = fixed_hessian_width<X...>;
+    using D = tangent_t<F, V, N>;
+    constexpr std::size_t K = sizeof...(X);
+    constexpr std::array<std::size_t, K> sizes{
+        static_elements<typename container_static_shape<X>::type>...};
+    constexpr std::array<std::size_t, K> offsets = [&] {
+        std::array<std::size_t, K> o{};
+        for (std::size_t a = 1; a < K; ++a) {
+            o[a] = o[a - 1] + sizes[a - 1];
+        }
+        return o;
+    }();
+    constexpr std::size_t n = (std::size_t(0) + ... + sizes[I]);
+    auto leaves = std::make_tuple(input_leaf<I>(point_value<D, true>(std::get<I>(p.points)))...);
+    auto const y = call_on(f, leaves);
+    std::tuple<point_container_t<D, true, X>...> g;
+    std::tuple<fixed_hessian_row<V, X, X...>...> h;
+    leaf_blocks<D, std::tuple_element_t<I, decltype(leaves)>...> add;
+    auto const one = [](std::size_t) { return D(1); };
+    for (std::size_t j0 = 0; j0 < n; j0 += N) {
+        std::size_t const width = std::min(N, n - j0);
+        for (std::size_t k = 0; k < width; ++k) {
+            set_seed(
+                leaves, sizes, j0 + k, V(1), [k](auto& d) -> auto& { return d.eps[k]; });
+        }
+        ((std::get<I>(g).fill(D(0)), add.dst[I] = std::get<I>(g).data()), ...);
+        sweep_seeds(y, record_entries<D>(y), one, add);
+        // g = grad f(x + sum_k t_k e_{j0+k}): its tangent k is column j0 + k of H.
+        auto const row = [&]<std::size_t A>(std::integral_constant<std::size_t, A>) {
+            (copy_columns(std::get<I>(std::get<A>(h)), std::get<A>(g), offsets[I], sizes[I], j0,
+                          width),
+             ...);
+        };
+        (row(std::integral_constant<std::size_t, I>{}), ...);
+        for (std::size_t k = 0; k < width; ++k) {
+            set_seed(
+                leaves, sizes, j0 + k, V(0), [k](auto& d) -> auto& { return d.eps[k]; });
+        }
+    }
+    if constexpr (K == 1) {
+        return std::get<0>(std::get<0>(h));
+    } else {
+        return h;
+    }
+}
+
 /// What hessian returns: the one block for one input, else the blocks.
 template <class V, std::size_t K>
 using hessian_result_t = std::conditional_t<K == 1, xt::xarray<V>, hessian_blocks<V, K>>;
@@ -211,14 +312,22 @@ hessian_result_t<V, K> hessian_result(hessian_blocks<V, K>&& h) {
 /// blocks, `H[a][b]` = d2f / dx_a dx_b of shape x_a.shape + x_b.shape, as torch's tuple of
 /// tuples (`auto [Hx, Hy] = H;` binds the rows). By default forward over reverse (ceil(n/8)
 /// adjoint passes on dual numbers, n the inputs' elements together); `hessian<route::...>`
-/// picks another route, all three give the same numbers.
+/// picks another route, all three give the same numbers. At fixed-size points (xt::xtensor_fixed)
+/// where f is written element by element (`x(0)`, elementwise ops), the default route keeps the
+/// points fixed-size, carries min(n, 8) tangents and returns xt::xtensor_fixed blocks (several
+/// inputs: a tuple of rows, each a tuple of blocks), allocating nothing.
 template <route R = route::forward_over_reverse, class F, class... X>
 requires detail::ExpressionFunction<F, detail::hessian_value_t<R, F, detail::common_point_t<X...>>,
                                     X...>
 auto hessian(F const& f, at_t<X...> const& p) {
     using V = detail::common_point_t<X...>;
     constexpr std::size_t N = detail::hessian_width;
-    if constexpr (R == route::forward_over_reverse) {
+    constexpr auto idx = std::index_sequence_for<X...>{};
+    if constexpr (R == route::forward_over_reverse
+                  && detail::hessian_is_fixed<
+                      F, detail::tangent_t<F, V, detail::fixed_hessian_width<X...>>, X...>(idx)) {
+        return detail::hessian_fixed(f, p, idx);
+    } else if constexpr (R == route::forward_over_reverse) {
         return detail::hessian_result(detail::hessian_fwd_rev<N, V>(f, p.points));
     } else if constexpr (R == route::forward_over_forward) {
         return detail::hessian_result(detail::hessian_fwd_fwd<N, V>(f, p.points));
