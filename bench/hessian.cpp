@@ -154,6 +154,17 @@ void small_route_fixed(benchmark::State& state, F const& f) {
     }
 }
 
+/// One Hessian-vector product of the small function, at a fixed-size point.
+template <class F>
+void small_hvp_fixed(benchmark::State& state, F const& f) {
+    xt::xtensor_fixed<double, xt::xshape<2>> const x = point(2);
+    xt::xtensor_fixed<double, xt::xshape<2>> const v = {1., -0.5};
+    for (auto _ : state) {
+        auto [value, hv] = xtad::hvp(f, at(x), v);
+        benchmark::DoNotOptimize(hv.data());
+    }
+}
+
 constexpr auto fwd_rev = route::forward_over_reverse;
 constexpr auto fwd_fwd = route::forward_over_forward;
 constexpr auto rev_rev = route::reverse_over_reverse;
@@ -167,6 +178,7 @@ BENCHMARK_CAPTURE(small_route, vector, small_vector);
 BENCHMARK_CAPTURE(small_route, elements, small_elements);
 BENCHMARK_CAPTURE(small_route_fixed, vector, small_vector);
 BENCHMARK_CAPTURE(small_route_fixed, elements, small_elements);
+BENCHMARK_CAPTURE(small_hvp_fixed, elements, small_elements);
 BENCHMARK(sin_sum_hand)->Apply(sizes);
 BENCHMARK(sin_sum_route<fwd_rev>)->Name("sin_sum/fwd_rev")->Apply(sizes);
 BENCHMARK(sin_sum_route<fwd_fwd>)->Name("sin_sum/fwd_fwd")->Apply(sizes);

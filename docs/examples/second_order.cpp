@@ -152,6 +152,22 @@ void hessians() {
     expect_text(xtad::repr(g0), "tensor(19.)");
     expect_text(xtad::repr(Hv_a), "tensor([6., 4.])");
     expect_text(xtad::repr(Hv_b), "tensor([2., 0.])");
+
+    // [fixed]
+    // At a fixed-size point, a function written element by element: one pass on dual numbers
+    // with 2 tangents, fixed-size results, and no allocation (a solver's inner loop).
+    auto r = [](auto const& x) { return xtad::pow<2>(x(0)) * x(1) + xtad::sin(x(1)); };
+    xt::xtensor_fixed<double, xt::xshape<2>> const p = {1., 2.};
+    xt::xtensor_fixed<double, xt::xshape<2, 2>> const H_fixed = xtad::hessian(r, xtad::at(p));
+    std::cout << xtad::repr(H_fixed) << '\n';           // tensor([[ 4.0000,  2.0000],
+                                                        //         [ 2.0000, -0.9093]])
+    auto const [r0, Hp] = xtad::hvp(r, xtad::at(p), p); // both xt::xtensor_fixed
+    std::cout << xtad::repr(Hp) << '\n';                // tensor([8.0000, 0.1814])
+    // [fixed]
+    expect_text(xtad::repr(H_fixed), "tensor([[ 4.0000,  2.0000],\n        [ 2.0000, -0.9093]])");
+    expect_text(xtad::repr(Hp), "tensor([8.0000, 0.1814])");
+    expect(H_fixed == xtad::hessian(r, xtad::at(xt::xarray<double>(p))),
+           "the fixed-size Hessian differs from the xarray one");
     for (auto const& Hr : {xtad::hessian<xtad::route::forward_over_forward>(g, xtad::at(a0, b0)),
                            xtad::hessian<xtad::route::reverse_over_reverse>(g, xtad::at(a0, b0))}) {
         for (std::size_t i = 0; i < 2; ++i) {

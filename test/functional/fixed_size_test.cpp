@@ -198,8 +198,8 @@ TEST_CASE("jacfwd of two fixed-size points: a tuple of fixed-size blocks, no all
     CHECK(Jb == fixed<2, 3>{{0., 0., 1.}, {1., -0.5, 0.}});
 }
 
-TEST_CASE("hessian at fixed-size points: fixed-size blocks, the xarray route's numbers, no "
-          "allocation") {
+TEST_CASE("hessian and hvp at fixed-size points: fixed-size results, the xarray route's numbers, "
+          "no allocation") {
     // The issue's small Hessian: one pass on duals with 2 tangents, swept (reverse/sweep.hpp).
     auto const f = [](auto const& x) {
         return pow<2>(x(0)) * sin(x(0)) + pow<2>(x(1)) * sin(x(1)) + pow<2>(x(0) + x(1));
@@ -241,6 +241,29 @@ TEST_CASE("hessian at fixed-size points: fixed-size blocks, the xarray route's n
     CHECK(xt::allclose(Haa(0, 1), b0(2, 2)));
     CHECK(
         xt::allclose(Hbb(2, 1, 0, 0), (1. + b0(2, 1) * b0(0, 0)) * std::exp(b0(2, 1) * b0(0, 0))));
+    // hvp: the value and H v, fixed-size, from one sweep on duals with one tangent.
+    fixed<2> const v = {1., -0.5};
+    std::size_t const before_hvp = allocations();
+    auto const [value, Hv] = hvp(f, at(p), v);
+    CHECK(allocations() == before_hvp);
+    static_assert(
+        std::is_same_v<std::remove_cv_t<decltype(value)>, xt::xtensor_fixed<double, xt::xshape<>>>);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(Hv)>, fixed<2>>);
+    CHECK(xt::allclose(Hv,
+                       fixed<2>{H(0, 0) * v(0) + H(0, 1) * v(1), H(1, 0) * v(0) + H(1, 1) * v(1)}));
+    CHECK(value() == eval(f(var<"x">(p)))());
+    fixed<3, 3> const vb = xt::ones<double>({3, 3});
+    auto const [value_two, Hv_two] = hvp(g, at(a0, b0), std::tie(v, vb));
+    auto const& [Hv_a, Hv_b] = Hv_two;
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(Hv_b)>, fixed<3, 3>>);
+    auto const [value_x, Hv_x] = hvp(g, at(ax, bx), std::tie(v, vb));
+    CHECK(value_two() == value_x());
+    CHECK(xt::allclose(Hv_a, std::get<0>(Hv_x)));
+    CHECK(xt::allclose(Hv_b, std::get<1>(Hv_x)));
+    CHECK(error_of([&] {
+              hvp(f, at(p), fixed<3>{1., 2., 3.});
+          })
+          == "xtad::hvp: the vector has shape (3,) but the input has shape (2,)");
     // A function of the whole point, not written element by element, takes the xarray route.
     auto const S = hessian([](auto const& x) { return sum(x * x * x); }, at(p));
     static_assert(std::is_same_v<std::remove_cv_t<decltype(S)>, xt::xarray<double>>);

@@ -187,10 +187,13 @@ TEST_CASE("a function written element by element: hessian and hvp sweep it on du
         static_assert(std::is_same_v<std::remove_cv_t<decltype(hf)>,
                                      xt::xtensor_fixed<double, xt::xshape<2, 2>>>);
         check_same_numbers(hf, want);
+        auto const [value_f, hv_f] = hvp(f, at(pf), v);
+        check_same_numbers(hv_f, adjoint_pass_hvp(f, p, v));
         auto const [value, hv] = hvp(f, at(p), v);
         check_same_numbers(hv, adjoint_pass_hvp(f, p, v));
         double const y = eval(f(var<"x">(p)))();
         CHECK((value() == y || (std::isnan(value()) && std::isnan(y))));
+        CHECK((value_f() == y || (std::isnan(value_f()) && std::isnan(y))));
     };
     for (xt::xarray<double> const& p :
          {xt::xarray<double>{1.3, 0.4}, xt::xarray<double>{1., 1.}, xt::xarray<double>{1.5, 0.},

@@ -197,7 +197,7 @@ constexpr std::size_t fixed_hessian_width = std::clamp<std::size_t>(
     (std::size_t(0) + ... + static_elements<typename container_static_shape<X>::type>), 1,
     hessian_width);
 
-/// Whether hessian at a point of types X... takes the fixed-size path: each point is an
+/// Whether hessian (and hvp) at a point of types X... takes the fixed-size path: each point is an
 /// xt::xtensor_fixed, and f, given fixed-size leaves of the dual numbers D, returns one number
 /// written element by element, which the sweep differentiates on D (reverse/sweep.hpp).
 template <class F, class D, class... X, std::size_t... I>
@@ -291,6 +291,36 @@ auto hessian_fixed(F const& f, at_t<X...> const& p, std::index_sequence<I...>) {
     }
 }
 
+/// hvp where hessian_is_fixed (with one tangent): fixed-size leaves of duals carrying the
+/// directions, swept; the value as a 0-d xt::xtensor_fixed and H v of the points' fixed shapes.
+/// Nothing is allocated.
+template <class F, class... X, class T, std::size_t... I>
+auto hvp_fixed(F const& f, at_t<X...> const& p, T const& v, std::index_sequence<I...>) {
+    using V = common_point_t<X...>;
+    using D = tangent_t<F, V, 1>;
+    constexpr std::size_t K = sizeof...(X);
+    auto const leaves = std::make_tuple(input_leaf<I>(
+        directed<D, true>(std::get<I>(p.points), direction<I, K>(v), "hvp", "vector", I, K))...);
+    auto const y = call_on(f, leaves);
+    std::tuple<point_container_t<D, true, X>...> g;
+    leaf_blocks<D, std::tuple_element_t<I, std::remove_const_t<decltype(leaves)>>...> add;
+    ((std::get<I>(g).fill(D(0)), add.dst[I] = std::get<I>(g).data()), ...);
+    auto const records = record_entries<D>(y);
+    xt::xtensor_fixed<V, xt::xshape<>> value;
+    value() = std::get<0>(records).v.val;
+    sweep_seeds(
+        y, records, [](std::size_t) { return D(1); }, add);
+    std::tuple<point_container_t<V, true, X>...> hv;
+    (std::transform(std::get<I>(g).begin(), std::get<I>(g).end(), std::get<I>(hv).begin(),
+                    [](D const& d) { return d.eps[0]; }),
+     ...);
+    if constexpr (K == 1) {
+        return std::make_tuple(value, std::get<0>(hv));
+    } else {
+        return std::make_tuple(value, hv);
+    }
+}
+
 /// What hessian returns: the one block for one input, else the blocks.
 template <class V, std::size_t K>
 using hessian_result_t = std::conditional_t<K == 1, xt::xarray<V>, hessian_blocks<V, K>>;
@@ -348,37 +378,44 @@ auto hessian(F const&, at_t<X...> const&) {
 /// The value of f at the point and the Hessian-vector product H v, in one adjoint pass on dual
 /// numbers (torch.autograd.functional.hvp). f returns a one-element expression; v has x's
 /// shape. With several inputs, v is a tuple of vectors, one per input (`std::tie(vx, vy)`), and
-/// so is H v: (H v)_a = sum_b H[a][b] v_b.
+/// so is H v: (H v)_a = sum_b H[a][b] v_b. At fixed-size points where f is written element by
+/// element, as hessian: the value is a 0-d xt::xtensor_fixed, H v has the points' fixed shapes,
+/// and nothing is allocated.
 template <class F, class... X, class T>
 requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::common_point_t<X...>,
 1 >, X... > auto hvp(F const& f, at_t<X...> const& p, T const& v) {
     using V = detail::common_point_t<X...>;
     using D = dual<V, 1, call_tag<F, V>>;
     constexpr std::size_t K = sizeof...(X);
-    auto const leaves =
-        detail::directed_leaves<D>(p.points, v, "hvp", "vector", std::index_sequence_for<X...>{});
-    auto const y = detail::scalar_call(f, leaves, "hvp");
-    xt::xarray<D> dual_value;
-    std::array<xt::xarray<D>, K> g;
-    if constexpr (detail::sweeps_duals<D, std::remove_cvref_t<decltype(y)>>) {
-        // A function written element by element: swept on the duals (reverse/sweep.hpp).
-        dual_value.resize(y.shape());
-        auto const one = [](std::size_t) { return D(1); };
-        std::apply(
-            [&](auto const&... l) {
-                detail::sweep_vjp_into<D>(g, y, one, dual_value.data(), l...);
-            },
-            leaves);
+    constexpr auto idx = std::index_sequence_for<X...>{};
+    if constexpr (detail::hessian_is_fixed<F, D, X...>(idx)) {
+        return detail::hvp_fixed(f, p, v, idx);
     } else {
-        detail::value_and_grad_into_impl(dual_value, g, y, detail::wrt_all(leaves), ones{y.shape()},
-                                         "hvp");
+        auto const leaves = detail::directed_leaves<D>(p.points, v, "hvp", "vector",
+                                                       std::index_sequence_for<X...>{});
+        auto const y = detail::scalar_call(f, leaves, "hvp");
+        xt::xarray<D> dual_value;
+        std::array<xt::xarray<D>, K> g;
+        if constexpr (detail::sweeps_duals<D, std::remove_cvref_t<decltype(y)>>) {
+            // A function written element by element: swept on the duals (reverse/sweep.hpp).
+            dual_value.resize(y.shape());
+            auto const one = [](std::size_t) { return D(1); };
+            std::apply(
+                [&](auto const&... l) {
+                    detail::sweep_vjp_into<D>(g, y, one, dual_value.data(), l...);
+                },
+                leaves);
+        } else {
+            detail::value_and_grad_into_impl(dual_value, g, y, detail::wrt_all(leaves),
+                                             ones{y.shape()}, "hvp");
+        }
+        xt::xarray<V> value = detail::split_dual<V>(dual_value).first;
+        std::array<xt::xarray<V>, K> hv;
+        for (std::size_t a = 0; a < K; ++a) {
+            hv[a] = detail::split_dual<V>(g[a]).second;
+        }
+        return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(hv)));
     }
-    xt::xarray<V> value = detail::split_dual<V>(dual_value).first;
-    std::array<xt::xarray<V>, K> hv;
-    for (std::size_t a = 0; a < K; ++a) {
-        hv[a] = detail::split_dual<V>(g[a]).second;
-    }
-    return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(hv)));
 }
 
 /// hvp of a function that does not return an expression: a compile error that says so.

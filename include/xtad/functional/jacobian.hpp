@@ -194,17 +194,38 @@ decltype(auto) direction(T const& v) {
     }
 }
 
-/// The point x0 as dual numbers D whose tangent 0 is the direction v, checked to have x0's shape.
-template <class D, class X, class T>
-xt::xarray<D> directed(X const& x0, T const& v, char const* op, char const* what, std::size_t i,
-                       std::size_t k) {
+/// What the leaf of a point holds, of element type D (dual numbers in forward mode): a fixed-size
+/// point (xt::xtensor_fixed) stays fixed-size when `Fixed`, so that nothing is allocated for it;
+/// anything else becomes an xt::xarray.
+template <class D, bool Fixed, class X>
+using point_container_t =
+    std::conditional_t<Fixed && !std::is_void_v<typename container_static_shape<X>::type>,
+                       xt::xtensor_fixed<D, typename container_static_shape<X>::type>,
+                       xt::xarray<D>>;
+
+template <class D, bool Fixed, class X>
+point_container_t<D, Fixed, X> point_value(X const& x) {
+    if constexpr (std::is_same_v<point_container_t<D, Fixed, X>, xt::xarray<D>>) {
+        return xt::xarray<D>(xt::cast<D>(x));
+    } else {
+        point_container_t<D, Fixed, X> c;
+        std::copy(x.data(), x.data() + c.size(), c.data());
+        return c;
+    }
+}
+
+/// The point x0 as dual numbers D whose tangent 0 is the direction v, checked to have x0's shape;
+/// fixed-size where `Fixed` and x0 is (point_container_t).
+template <class D, bool Fixed = false, class X, class T>
+point_container_t<D, Fixed, X> directed(X const& x0, T const& v, char const* op, char const* what,
+                                        std::size_t i, std::size_t k) {
     if (!std::equal(x0.shape().begin(), x0.shape().end(), v.shape().begin(), v.shape().end())) {
         std::string const which = k == 1 ? "" : " for input " + std::to_string(i);
         throw error(std::string("xtad::") + op + ": the " + what + which + " has shape "
                     + shape_str(v.shape()) + " but the input has shape " + shape_str(x0.shape()));
     }
     using V = typename D::value_type;
-    xt::xarray<D> xd = xt::cast<D>(x0);
+    auto xd = point_value<D, Fixed>(x0);
     for (std::size_t j = 0; j < xd.size(); ++j) {
         xd.flat(j).eps[0] = static_cast<V>(v.flat(j));
     }
@@ -284,26 +305,6 @@ auto value_and_jacrev_impl(F const& f, at_t<X...> const& p) {
 } // namespace detail
 
 namespace detail {
-
-/// What the leaf of a point holds, of element type D (dual numbers in forward mode): a fixed-size
-/// point (xt::xtensor_fixed) stays fixed-size when `Fixed`, so that nothing is allocated for it;
-/// anything else becomes an xt::xarray.
-template <class D, bool Fixed, class X>
-using point_container_t =
-    std::conditional_t<Fixed && !std::is_void_v<typename container_static_shape<X>::type>,
-                       xt::xtensor_fixed<D, typename container_static_shape<X>::type>,
-                       xt::xarray<D>>;
-
-template <class D, bool Fixed, class X>
-point_container_t<D, Fixed, X> point_value(X const& x) {
-    if constexpr (std::is_same_v<point_container_t<D, Fixed, X>, xt::xarray<D>>) {
-        return xt::xarray<D>(xt::cast<D>(x));
-    } else {
-        point_container_t<D, Fixed, X> c;
-        std::copy(x.data(), x.data() + c.size(), c.data());
-        return c;
-    }
-}
 
 /// Whether jacrev at a point of types X... gives fixed-size blocks: each point is an
 /// xt::xtensor_fixed, and f, given fixed-size leaves, returns a tree of numbers (or a stack of
