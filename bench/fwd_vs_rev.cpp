@@ -244,6 +244,27 @@ void loss_grad_into(benchmark::State& state) {
     }
 }
 
+/// value_and_grad at a fixed-size point: fixed-size leaves, value and gradient, one sweep, the
+/// tree built in every call (the transform's whole cost), nothing allocated.
+void loss_value_and_grad_fixed(benchmark::State& state) {
+    xt::xtensor_fixed<double, xt::xshape<3>> const x = {1.2, 0.8, 0.5};
+    for (auto _ : state) {
+        auto [value, g] = xtad::value_and_grad(rosenbrock3, xtad::at(x));
+        benchmark::DoNotOptimize(g.data());
+        benchmark::DoNotOptimize(value.data());
+    }
+}
+
+/// The same at an xarray point: the point's copy, the value and the gradient are allocated.
+void loss_value_and_grad_xarray(benchmark::State& state) {
+    xt::xarray<double> const x = {1.2, 0.8, 0.5};
+    for (auto _ : state) {
+        auto [value, g] = xtad::value_and_grad(rosenbrock3, xtad::at(x));
+        benchmark::DoNotOptimize(g.data());
+        benchmark::DoNotOptimize(value.data());
+    }
+}
+
 BENCHMARK(hand)->Apply(grid);
 BENCHMARK(forward)->Apply(grid);
 BENCHMARK(reverse)->Apply(grid);
@@ -261,5 +282,7 @@ BENCHMARK(residual_jacrev_xarray);
 BENCHMARK(residual_jacrev_fixed);
 BENCHMARK(loss_grad_hand);
 BENCHMARK(loss_grad_into);
+BENCHMARK(loss_value_and_grad_fixed);
+BENCHMARK(loss_value_and_grad_xarray);
 
 BENCHMARK_MAIN();

@@ -1,7 +1,8 @@
-// Fixed-size points: jacfwd, jacrev and hessian of an xtensor_fixed point return xtensor_fixed
-// results and allocate nothing, building and evaluating a tree of elements allocates only the
-// result. Leaves' lifetime checks (on without NDEBUG) give each leaf a shared state block of its
-// own; they are off here, as with NDEBUG.
+// Fixed-size points: the transforms at an xtensor_fixed point (jacfwd; jacrev, vjp,
+// value_and_grad, hessian and hvp of a function written element by element) return
+// xtensor_fixed results and allocate nothing, as grad of a fixed-size leaf; building and
+// evaluating a tree of elements allocates only the result. Leaves' lifetime checks (on without
+// NDEBUG) give each leaf a shared state block of its own; they are off here, as with NDEBUG.
 #define XTAD_CHECK_LIFETIMES 0
 #include <xtad/functional.hpp>
 
@@ -183,6 +184,63 @@ TEST_CASE("jacrev of a function written element by element allocates its result 
     CHECK(allocations() - before_grad == 3);
     CHECK(value() == 100.);
     CHECK(g == xt::xarray<double>{-400., 200.});
+}
+
+TEST_CASE("value_and_grad, vjp and grad at fixed-size points: fixed-size results, no allocation") {
+    auto const loss = [](auto const& x) {
+        return 100. * pow<2>(x(1) - pow<2>(x(0))) + pow<2>(1. - x(0));
+    };
+    fixed<2> const p0 = {1., 2.};
+    std::size_t const before = allocations();
+    auto const [value, g] = value_and_grad(loss, at(p0));
+    CHECK(allocations() == before);
+    static_assert(
+        std::is_same_v<std::remove_cv_t<decltype(value)>, xt::xtensor_fixed<double, xt::xshape<>>>);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(g)>, fixed<2>>);
+    CHECK(value() == 100.);
+    CHECK(g == fixed<2>{-400., 200.});
+    // Two inputs, one of them a matrix; the other ignored by f gets zeros.
+    fixed<3, 3> const b0 = {{0.5, -1., 0.3}, {1.5, 0.2, -0.7}, {0.9, 0.1, 1.1}};
+    auto const two = [](auto const& a, auto const& b) { return a(0) * b(1, 2) + sin(b(2, 0)); };
+    std::size_t const before_two = allocations();
+    auto const [value_two, g_two] = value_and_grad(two, at(p0, b0));
+    CHECK(allocations() == before_two);
+    auto const& [ga, gb] = g_two;
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(gb)>, fixed<3, 3>>);
+    CHECK(ga == fixed<2>{-0.7, 0.});
+    CHECK(gb == fixed<3, 3>{{0., 0., 0.}, {0., 0., 1.}, {std::cos(0.9), 0., 0.}});
+    CHECK(value_two() == 1. * -0.7 + std::sin(0.9));
+    // vjp of a residual: w^T J, as jacrev's rows weighted.
+    fixed<3> const r0 = {0.3, -0.7, 1.2};
+    fixed<3> const w = {1., -2., 0.5};
+    std::size_t const before_vjp = allocations();
+    auto const [y, wJ] = vjp(residual, at(r0), w);
+    CHECK(allocations() == before_vjp);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(y)>, fixed<3>>);
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(wJ)>, fixed<3>>);
+    auto const J = jacrev(residual, at(r0));
+    for (std::size_t j = 0; j < 3; ++j) {
+        CHECK(wJ(j) == doctest::Approx(w(0) * J(0, j) + w(1) * J(1, j) + w(2) * J(2, j)));
+    }
+    xt::xarray<double> const rx = r0;
+    auto const [y_x, wJ_x] = vjp(residual, at(rx), w);
+    CHECK(y == y_x);
+    CHECK(xt::allclose(wJ, wJ_x));
+    CHECK(error_of([&] {
+              vjp(residual, at(r0), fixed<2>{1., 2.});
+          })
+          == "xtad::vjp: the cotangent has shape (2,) but the function's output has shape (3,)");
+    // grad, grad_into and backward of a leaf over a fixed-size tensor allocate nothing either.
+    auto x = var<"x">(p0);
+    std::size_t const before_grad = allocations();
+    auto const [gx] = grad(loss(x), wrt(x));
+    fixed<2> into;
+    grad_into(std::tie(into), loss(x), wrt(x));
+    backward(loss(x));
+    CHECK(allocations() == before_grad);
+    CHECK(gx == g);
+    CHECK(into == g);
+    CHECK(x.grad() == g);
 }
 
 TEST_CASE("jacfwd of two fixed-size points: a tuple of fixed-size blocks, no allocation") {

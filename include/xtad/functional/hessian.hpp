@@ -197,23 +197,6 @@ constexpr std::size_t fixed_hessian_width = std::clamp<std::size_t>(
     (std::size_t(0) + ... + static_elements<typename container_static_shape<X>::type>), 1,
     hessian_width);
 
-/// Whether hessian (and hvp) at a point of types X... takes the fixed-size path: each point is an
-/// xt::xtensor_fixed, and f, given fixed-size leaves of the dual numbers D, returns one number
-/// written element by element, which the sweep differentiates on D (reverse/sweep.hpp).
-template <class F, class D, class... X, std::size_t... I>
-constexpr bool hessian_is_fixed(std::index_sequence<I...>) {
-    if constexpr ((std::is_void_v<typename container_static_shape<X>::type> || ...)) {
-        return false;
-    } else if constexpr (!returns_expression<F,
-                                             input_leaf_t<I, point_container_t<D, true, X>>...>()) {
-        return false;
-    } else {
-        using Y = std::remove_cvref_t<std::invoke_result_t<
-            F const&, input_leaf_t<I, point_container_t<D, true, X>> const&...>>;
-        return sweeps_duals<D, Y> && is_number_tree<Y>;
-    }
-}
-
 /// The fixed-size block (a, b) of the Hessian at points of types X...: shape x_a.shape +
 /// x_b.shape.
 template <class V, class Xa, class Xb>
@@ -239,9 +222,10 @@ void copy_columns(Block& block, G const& g, std::size_t offset, std::size_t size
     }
 }
 
-/// hessian where hessian_is_fixed: forward over reverse on fixed-size leaves of duals, the
-/// gradient swept into fixed-size tensors, the blocks fixed-size; nothing is allocated. One input
-/// gives its block, several a tuple of rows, each a tuple of blocks (as torch's tuple of tuples).
+/// hessian where scalar_is_fixed (jacobian.hpp) on its duals: forward over reverse on fixed-size
+/// leaves of duals, the gradient swept into fixed-size tensors, the blocks fixed-size; nothing is
+/// allocated. One input gives its block, several a tuple of rows, each a tuple of blocks (as
+/// torch's tuple of tuples).
 template <class F, class... X, std::size_t... I>
 auto hessian_fixed(F const& f, at_t<X...> const& p, std::index_sequence<I...>) {
     using V = common_point_t<X...>;
@@ -258,7 +242,7 @@ auto hessian_fixed(F const& f, at_t<X...> const& p, std::index_sequence<I...>) {
         return o;
     }();
     constexpr std::size_t n = (std::size_t(0) + ... + sizes[I]);
-    auto leaves = std::make_tuple(input_leaf<I>(point_value<D, true>(std::get<I>(p.points)))...);
+    auto leaves = fixed_leaves<D>(p.points, std::index_sequence<I...>{});
     auto const y = call_on(f, leaves);
     std::tuple<point_container_t<D, true, X>...> g;
     std::tuple<fixed_hessian_row<V, X, X...>...> h;
@@ -291,9 +275,9 @@ auto hessian_fixed(F const& f, at_t<X...> const& p, std::index_sequence<I...>) {
     }
 }
 
-/// hvp where hessian_is_fixed (with one tangent): fixed-size leaves of duals carrying the
-/// directions, swept; the value as a 0-d xt::xtensor_fixed and H v of the points' fixed shapes.
-/// Nothing is allocated.
+/// hvp where scalar_is_fixed (jacobian.hpp) on its duals: fixed-size leaves of duals carrying
+/// the directions, one sweep; the value as an xt::xtensor_fixed of f's shape (0-d for a number)
+/// and H v of the points' fixed shapes. Nothing is allocated.
 template <class F, class... X, class T, std::size_t... I>
 auto hvp_fixed(F const& f, at_t<X...> const& p, T const& v, std::index_sequence<I...>) {
     using V = common_point_t<X...>;
@@ -302,23 +286,19 @@ auto hvp_fixed(F const& f, at_t<X...> const& p, T const& v, std::index_sequence<
     auto const leaves = std::make_tuple(input_leaf<I>(
         directed<D, true>(std::get<I>(p.points), direction<I, K>(v), "hvp", "vector", I, K))...);
     auto const y = call_on(f, leaves);
-    std::tuple<point_container_t<D, true, X>...> g;
-    leaf_blocks<D, std::tuple_element_t<I, std::remove_const_t<decltype(leaves)>>...> add;
-    ((std::get<I>(g).fill(D(0)), add.dst[I] = std::get<I>(g).data()), ...);
-    auto const records = record_entries<D>(y);
-    xt::xtensor_fixed<V, xt::xshape<>> value;
-    value() = std::get<0>(records).v.val;
-    sweep_seeds(
-        y, records, [](std::size_t) { return D(1); }, add);
+    auto const [dual_value, g] = std::apply(
+        [&](auto const&... l) {
+            return sweep_vjp_fixed<D>(
+                y, [](std::size_t) { return D(1); }, l...);
+        },
+        leaves);
+    xt::xtensor_fixed<V, static_shape_t<std::remove_cvref_t<decltype(y)>>> value;
+    value.flat(0) = dual_value.flat(0).val;
     std::tuple<point_container_t<V, true, X>...> hv;
     (std::transform(std::get<I>(g).begin(), std::get<I>(g).end(), std::get<I>(hv).begin(),
                     [](D const& d) { return d.eps[0]; }),
      ...);
-    if constexpr (K == 1) {
-        return std::make_tuple(value, std::get<0>(hv));
-    } else {
-        return std::make_tuple(value, hv);
-    }
+    return std::make_tuple(value, one_or_tuple(std::move(hv)));
 }
 
 /// What hessian returns: the one block for one input, else the blocks.
@@ -354,7 +334,7 @@ auto hessian(F const& f, at_t<X...> const& p) {
     constexpr std::size_t N = detail::hessian_width;
     constexpr auto idx = std::index_sequence_for<X...>{};
     if constexpr (R == route::forward_over_reverse
-                  && detail::hessian_is_fixed<
+                  && detail::scalar_is_fixed<
                       F, detail::tangent_t<F, V, detail::fixed_hessian_width<X...>>, X...>(idx)) {
         return detail::hessian_fixed(f, p, idx);
     } else if constexpr (R == route::forward_over_reverse) {
@@ -388,7 +368,7 @@ requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::common_p
     using D = dual<V, 1, call_tag<F, V>>;
     constexpr std::size_t K = sizeof...(X);
     constexpr auto idx = std::index_sequence_for<X...>{};
-    if constexpr (detail::hessian_is_fixed<F, D, X...>(idx)) {
+    if constexpr (detail::scalar_is_fixed<F, D, X...>(idx)) {
         return detail::hvp_fixed(f, p, v, idx);
     } else {
         auto const leaves = detail::directed_leaves<D>(p.points, v, "hvp", "vector",

@@ -306,21 +306,56 @@ auto value_and_jacrev_impl(F const& f, at_t<X...> const& p) {
 
 namespace detail {
 
-/// Whether jacrev at a point of types X... gives fixed-size blocks: each point is an
+/// How many elements f's value has where the transforms can keep everything fixed-size at points
+/// of types X..., with leaves of element type D (V, or dual numbers): each point is an
 /// xt::xtensor_fixed, and f, given fixed-size leaves, returns a tree of numbers (or a stack of
 /// them) whose shape is known at compile time, which the sweep differentiates with no tensor of
-/// its own.
-template <class F, class V, class... X, std::size_t... I>
-constexpr bool jacrev_is_fixed(std::index_sequence<I...>) {
+/// its own (reverse/sweep.hpp). 0 where it cannot.
+template <class F, class D, class... X, std::size_t... I>
+constexpr std::size_t fixed_sweep_size(std::index_sequence<I...>) {
     if constexpr ((std::is_void_v<typename container_static_shape<X>::type> || ...)) {
-        return false;
+        return 0;
     } else if constexpr (!returns_expression<F,
-                                             input_leaf_t<I, point_container_t<V, true, X>>...>()) {
-        return false;
+                                             input_leaf_t<I, point_container_t<D, true, X>>...>()) {
+        return 0;
     } else {
         using Y = std::remove_cvref_t<std::invoke_result_t<
-            F const&, input_leaf_t<I, point_container_t<V, true, X>> const&...>>;
-        return sweeps<V, Y> && has_static_shape<Y>;
+            F const&, input_leaf_t<I, point_container_t<D, true, X>> const&...>>;
+        if constexpr (!(is_dual_element<D> ? sweeps_duals<D, Y> : sweeps<D, Y>)
+                      || !has_static_shape<Y>) {
+            return 0;
+        } else {
+            return static_elements<static_shape_t<Y>>;
+        }
+    }
+}
+
+/// Whether jacrev at a point of types X... gives fixed-size blocks (fixed_sweep_size).
+template <class F, class V, class... X, std::size_t... I>
+constexpr bool jacrev_is_fixed(std::index_sequence<I...> idx) {
+    return fixed_sweep_size<F, V, X...>(idx) != 0;
+}
+
+/// Whether a transform of a one-element f (value_and_grad, hessian, hvp) keeps everything
+/// fixed-size at a point of types X..., with leaves of element type D (fixed_sweep_size).
+template <class F, class D, class... X, std::size_t... I>
+constexpr bool scalar_is_fixed(std::index_sequence<I...> idx) {
+    return fixed_sweep_size<F, D, X...>(idx) == 1;
+}
+
+/// The leaves of fixed-size points as fixed-size containers of D.
+template <class D, class... X, std::size_t... I>
+auto fixed_leaves(std::tuple<X const&...> const& pts, std::index_sequence<I...>) {
+    return std::make_tuple(input_leaf<I>(point_value<D, true>(std::get<I>(pts)))...);
+}
+
+/// A tuple of one entry per input: the entry itself for one input.
+template <class... T>
+auto one_or_tuple(std::tuple<T...>&& t) {
+    if constexpr (sizeof...(T) == 1) {
+        return std::get<0>(std::move(t));
+    } else {
+        return std::move(t);
     }
 }
 
@@ -328,8 +363,7 @@ constexpr bool jacrev_is_fixed(std::index_sequence<I...>) {
 template <class F, class... X, std::size_t... I>
 auto jacrev_fixed(F const& f, at_t<X...> const& p, std::index_sequence<I...>) {
     using V = common_point_t<X...>;
-    auto const leaves =
-        std::make_tuple(input_leaf<I>(point_value<V, true>(std::get<I>(p.points)))...);
+    auto const leaves = fixed_leaves<V>(p.points, std::index_sequence<I...>{});
     auto const y = call_on(f, leaves);
     using YS = static_shape_t<std::remove_cvref_t<decltype(y)>>;
     std::tuple<xt::xtensor_fixed<
@@ -632,35 +666,57 @@ requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
 auto vjp(F const& f, at_t<X...> const& p, W const& w) {
     using V = detail::common_point_t<X...>;
     constexpr std::size_t K = sizeof...(X);
-    auto const leaves = detail::make_input_leaves<V>(p.points, std::index_sequence_for<X...>{});
-    auto const y = detail::call_on(f, leaves);
-    shape_t const ys = y.shape();
-    shape_t const ws = detail::to_shape(w.shape());
-    if (ws != ys) {
-        throw error("xtad::vjp: the cotangent has shape " + detail::shape_str(ws)
-                    + " but the function's output has shape " + detail::shape_str(ys));
-    }
-    if constexpr (detail::sweeps<V, std::remove_cvref_t<decltype(y)>>) {
-        // A tree of numbers: its values recorded once and one sweep (reverse/sweep.hpp).
-        xt::xarray<V> value(ys);
-        auto g = [&] {
-            if constexpr (detail::row_major_contiguous<W>) {
-                return std::apply(
-                    [&](auto const&... l) { return detail::sweep_vjp<V>(y, w, value, l...); },
-                    leaves);
-            } else {
-                xt::xarray<V> const wv = w;
-                return std::apply(
-                    [&](auto const&... l) { return detail::sweep_vjp<V>(y, wv, value, l...); },
-                    leaves);
-            }
-        }();
-        return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+    constexpr auto idx = std::index_sequence_for<X...>{};
+    auto const check_shape = [&](auto const& ys_) {
+        shape_t const ys = detail::to_shape(ys_);
+        shape_t const ws = detail::to_shape(w.shape());
+        if (ws != ys) {
+            throw error("xtad::vjp: the cotangent has shape " + detail::shape_str(ws)
+                        + " but the function's output has shape " + detail::shape_str(ys));
+        }
+    };
+    if constexpr (detail::fixed_sweep_size<F, V, X...>(idx) != 0) {
+        // Fixed-size points, f written element by element: fixed-size leaves, value and
+        // gradients, one sweep, nothing allocated.
+        auto const leaves = detail::fixed_leaves<V>(p.points, idx);
+        auto const y = detail::call_on(f, leaves);
+        using YS = detail::static_shape_t<std::remove_cvref_t<decltype(y)>>;
+        check_shape(xt::xtensor_fixed<V, YS>().shape());
+        xt::xtensor_fixed<V, YS> const wf = w;
+        auto [value, g] = std::apply(
+            [&](auto const&... l) {
+                return detail::sweep_vjp_fixed<V>(
+                    y, [&](std::size_t k) { return wf.data()[k]; }, l...);
+            },
+            leaves);
+        return std::make_tuple(value, detail::one_or_tuple(std::move(g)));
     } else {
-        xt::xarray<V> value = eval(y);
-        std::array<xt::xarray<V>, K> g;
-        detail::grad_into_impl(g, y, detail::wrt_all(leaves), w, "vjp");
-        return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+        auto const leaves = detail::make_input_leaves<V>(p.points, idx);
+        auto const y = detail::call_on(f, leaves);
+        shape_t const ys = y.shape();
+        check_shape(ys);
+        if constexpr (detail::sweeps<V, std::remove_cvref_t<decltype(y)>>) {
+            // A tree of numbers: its values recorded once and one sweep (reverse/sweep.hpp).
+            xt::xarray<V> value(ys);
+            auto g = [&] {
+                if constexpr (detail::row_major_contiguous<W>) {
+                    return std::apply(
+                        [&](auto const&... l) { return detail::sweep_vjp<V>(y, w, value, l...); },
+                        leaves);
+                } else {
+                    xt::xarray<V> const wv = w;
+                    return std::apply(
+                        [&](auto const&... l) { return detail::sweep_vjp<V>(y, wv, value, l...); },
+                        leaves);
+                }
+            }();
+            return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+        } else {
+            xt::xarray<V> value = eval(y);
+            std::array<xt::xarray<V>, K> g;
+            detail::grad_into_impl(g, y, detail::wrt_all(leaves), w, "vjp");
+            return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+        }
     }
 }
 
@@ -697,21 +753,37 @@ requires detail::ExpressionFunction<F, detail::common_point_t<X...>, X...>
 auto value_and_grad(F const& f, at_t<X...> const& p) {
     using V = detail::common_point_t<X...>;
     constexpr std::size_t K = sizeof...(X);
-    auto const leaves = detail::make_input_leaves<V>(p.points, std::index_sequence_for<X...>{});
-    auto const y = detail::scalar_call(f, leaves, "value_and_grad");
-    if constexpr (detail::sweeps<V, std::remove_cvref_t<decltype(y)>>) {
-        // A tree of numbers: its values recorded once and one sweep (reverse/sweep.hpp).
-        xt::xarray<V> value(y.shape());
-        std::array<V, 1> const one{V(1)};
-        auto g = std::apply(
-            [&](auto const&... l) { return detail::sweep_vjp<V>(y, one, value, l...); }, leaves);
-        return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+    constexpr auto idx = std::index_sequence_for<X...>{};
+    if constexpr (detail::scalar_is_fixed<F, V, X...>(idx)) {
+        // Fixed-size points, f written element by element: fixed-size leaves, value and
+        // gradients, one sweep, nothing allocated.
+        auto const leaves = detail::fixed_leaves<V>(p.points, idx);
+        auto const y = detail::call_on(f, leaves);
+        auto [value, g] = std::apply(
+            [&](auto const&... l) {
+                return detail::sweep_vjp_fixed<V>(
+                    y, [](std::size_t) { return V(1); }, l...);
+            },
+            leaves);
+        return std::make_tuple(value, detail::one_or_tuple(std::move(g)));
     } else {
-        xt::xarray<V> value;
-        std::array<xt::xarray<V>, K> g;
-        detail::value_and_grad_into_impl(value, g, y, detail::wrt_all(leaves), ones{y.shape()},
-                                         "value_and_grad");
-        return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+        auto const leaves = detail::make_input_leaves<V>(p.points, idx);
+        auto const y = detail::scalar_call(f, leaves, "value_and_grad");
+        if constexpr (detail::sweeps<V, std::remove_cvref_t<decltype(y)>>) {
+            // A tree of numbers: its values recorded once and one sweep (reverse/sweep.hpp).
+            xt::xarray<V> value(y.shape());
+            std::array<V, 1> const one{V(1)};
+            auto g = std::apply(
+                [&](auto const&... l) { return detail::sweep_vjp<V>(y, one, value, l...); },
+                leaves);
+            return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+        } else {
+            xt::xarray<V> value;
+            std::array<xt::xarray<V>, K> g;
+            detail::value_and_grad_into_impl(value, g, y, detail::wrt_all(leaves), ones{y.shape()},
+                                             "value_and_grad");
+            return std::make_tuple(std::move(value), detail::one_or_tuple(std::move(g)));
+        }
     }
 }
 

@@ -372,6 +372,24 @@ void sweep_vjp_into(std::array<xt::xarray<V>, sizeof...(L)>& g, E const& y, W co
     sweep_seeds(y, records, w, add);
 }
 
+/// y's value, an xt::xtensor_fixed of y's static shape, and w^T J, one gradient per leaf of the
+/// leaf's own container type (fixed-size leaves: fixed-size gradients), for a root that sweeps<V,
+/// E> or sweeps_duals<V, E>; w(k) is the seed of y's entry k. Nothing is allocated.
+template <class V, class E, class W, class... L>
+auto sweep_vjp_fixed(E const& y, W const& w, L const&...) {
+    auto const records = record_entries<V>(y);
+    std::pair<xt::xtensor_fixed<V, static_shape_t<E>>, std::tuple<typename L::container_type...>>
+        out;
+    write_entries(out.first.data(), records);
+    leaf_blocks<V, L...> add;
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+        ((std::get<J>(out.second).fill(V(0)), add.dst[J] = std::get<J>(out.second).data()), ...);
+    }
+    (std::index_sequence_for<L...>{});
+    sweep_seeds(y, records, w, add);
+    return out;
+}
+
 /// y's value into `value` (of y's shape) and w^T J, one gradient per leaf (sweep_vjp_into), for
 /// `w` of y's shape (row-major, read in place).
 template <class V, class E, class W, class... L>
