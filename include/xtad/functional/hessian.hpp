@@ -244,18 +244,18 @@ auto hessian_fixed(F const& f, at_t<X...> const& p, std::index_sequence<I...>) {
     constexpr std::size_t n = (std::size_t(0) + ... + sizes[I]);
     auto leaves = fixed_leaves<D>(p.points, std::index_sequence<I...>{});
     auto const y = call_on(f, leaves);
-    std::tuple<point_container_t<D, true, X>...> g;
     std::tuple<fixed_hessian_row<V, X, X...>...> h;
-    leaf_blocks<D, std::tuple_element_t<I, decltype(leaves)>...> add;
-    auto const one = [](std::size_t) { return D(1); };
+    auto const sweep = [&](auto const&... l) {
+        return sweep_vjp_fixed<D>(
+            y, [](std::size_t) { return D(1); }, l...);
+    };
     for (std::size_t j0 = 0; j0 < n; j0 += N) {
         std::size_t const width = std::min(N, n - j0);
         for (std::size_t k = 0; k < width; ++k) {
             set_seed(
                 leaves, sizes, j0 + k, V(1), [k](auto& d) -> auto& { return d.eps[k]; });
         }
-        ((std::get<I>(g).fill(D(0)), add.dst[I] = std::get<I>(g).data()), ...);
-        sweep_seeds(y, record_entries<D>(y), one, add);
+        auto const g = std::apply(sweep, leaves).second;
         // g = grad f(x + sum_k t_k e_{j0+k}): its tangent k is column j0 + k of H.
         auto const row = [&]<std::size_t A>(std::integral_constant<std::size_t, A>) {
             (copy_columns(std::get<I>(std::get<A>(h)), std::get<A>(g), offsets[I], sizes[I], j0,
