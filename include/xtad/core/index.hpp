@@ -75,9 +75,10 @@ struct index_op {
 };
 
 /// x(i, j) is a reduction over every axis that keeps one element. Its axes are the same for
-/// every such node (all of them), so they are not stored: a tree of elements, built in every call
-/// of a transform, moves no vector of axes at each level (a 3-variable Rosenbrock's tree took a
-/// fifth of its building time to).
+/// every such node (all of them), so they are not stored (a constant, not constexpr: a
+/// std::vector is not a literal type in the standard libraries of g++ 10 and 11): a tree of
+/// elements, built in every call of a transform, moves no vector of axes at each level (a
+/// 3-variable Rosenbrock's tree took a fifth of its building time to).
 template <std::size_t K, class E>
 struct reduce<index_op<K>, E> {
     static constexpr bool is_xtad_expression = true;
@@ -86,7 +87,7 @@ struct reduce<index_op<K>, E> {
     using value_type = typename E::value_type;
     using leaves = leaves_t<E>;
     static constexpr static_size size_known = static_size::unknown;
-    static constexpr axes_t axes{};
+    static inline axes_t const axes{};
     E arg;
     cache_slot<value_t<E>> cache{};
     index_op<K> op{};
