@@ -322,6 +322,25 @@ TEST_CASE("hessian and hvp at fixed-size points: fixed-size results, the xarray 
               hvp(f, at(p), fixed<3>{1., 2., 3.});
           })
           == "xtad::hvp: the vector has shape (3,) but the input has shape (2,)");
+    // A direction given as a strided view: its elements, not its storage's.
+    xt::xarray<double> const wide = {1., 9., -0.5, 9.};
+    auto const strided = xt::view(wide, xt::range(0, 4, 2));
+    auto const [value_view, Hv_view] = hvp(f, at(p), strided);
+    CHECK(Hv_view == Hv);
+    xt::xarray<double> const px = p;
+    auto const [value_view_x, Hv_view_x] = hvp(f, at(px), strided);
+    CHECK(xt::allclose(Hv_view_x, Hv));
+    auto const [y_view, Jv_view] = jvp(f, at(px), strided);
+    auto const [y_v, Jv_v] = jvp(f, at(px), xt::xarray<double>(v));
+    CHECK(Jv_view == Jv_v);
+    // A Hessian beyond fixed_hessian_bytes (100 x 100 doubles) is an xarray, off the stack.
+    fixed<10, 10> const big = xt::ones<double>({10, 10});
+    auto const Hbig = hessian([](auto const& x) { return x(0, 0) * x(9, 9) + x(3, 4); }, at(big));
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(Hbig)>, xt::xarray<double>>);
+    CHECK(Hbig.shape() == std::vector<std::size_t>{10, 10, 10, 10});
+    CHECK(Hbig(0, 0, 9, 9) == 1.);
+    CHECK(Hbig(9, 9, 0, 0) == 1.);
+    CHECK(xt::sum(Hbig)() == 2.);
     // A function of the whole point, not written element by element, takes the xarray route.
     auto const S = hessian([](auto const& x) { return sum(x * x * x); }, at(p));
     static_assert(std::is_same_v<std::remove_cv_t<decltype(S)>, xt::xarray<double>>);

@@ -197,6 +197,19 @@ constexpr std::size_t fixed_hessian_width = std::clamp<std::size_t>(
     (std::size_t(0) + ... + static_elements<typename container_static_shape<X>::type>), 1,
     hessian_width);
 
+/// The largest Hessian, in bytes, that hessian returns fixed-size (on the stack, as its caller
+/// holds it): 64 KiB, 90 x 90 doubles. A larger one at fixed-size points is an xt::xarray, as at
+/// any other point, so that a large fixed-size point cannot overflow a thread's stack.
+inline constexpr std::size_t fixed_hessian_bytes = std::size_t(1) << 16;
+
+/// Whether hessian at fixed-size points of types X... returns fixed-size blocks (V values): all of
+/// them together within fixed_hessian_bytes.
+template <class V, class... X>
+constexpr bool fixed_hessian_fits =
+    (std::size_t(0) + ... + static_elements<typename container_static_shape<X>::type>)*(
+        std::size_t(0) + ... + static_elements<typename container_static_shape<X>::type>)*sizeof(V)
+    <= fixed_hessian_bytes;
+
 /// The fixed-size block (a, b) of the Hessian at points of types X...: shape x_a.shape +
 /// x_b.shape.
 template <class V, class Xa, class Xb>
@@ -325,7 +338,9 @@ hessian_result_t<V, K> hessian_result(hessian_blocks<V, K>&& h) {
 /// picks another route, all three give the same numbers. At fixed-size points (xt::xtensor_fixed)
 /// where f is written element by element (`x(0)`, elementwise ops), the default route keeps the
 /// points fixed-size, carries min(n, 8) tangents and returns xt::xtensor_fixed blocks (several
-/// inputs: a tuple of rows, each a tuple of blocks), allocating nothing.
+/// inputs: a tuple of rows, each a tuple of blocks), allocating nothing where leaves' lifetimes
+/// are not checked (NDEBUG); up to 64 KiB of Hessian (fixed_hessian_bytes), beyond which it is
+/// an xt::xarray, as the other routes' always are.
 template <route R = route::forward_over_reverse, class F, class... X>
 requires detail::ExpressionFunction<F, detail::hessian_value_t<R, F, detail::common_point_t<X...>>,
                                     X...>
@@ -333,9 +348,11 @@ auto hessian(F const& f, at_t<X...> const& p) {
     using V = detail::common_point_t<X...>;
     constexpr std::size_t N = detail::hessian_width;
     constexpr auto idx = std::index_sequence_for<X...>{};
-    if constexpr (R == route::forward_over_reverse
-                  && detail::scalar_is_fixed<
-                      F, detail::tangent_t<F, V, detail::fixed_hessian_width<X...>>, X...>(idx)) {
+    if constexpr (
+        R == route::forward_over_reverse
+        && detail::fixed_hessian_fits<
+            V,
+            X...> && detail::scalar_is_fixed<F, detail::tangent_t<F, V, detail::fixed_hessian_width<X...>>, X...>(idx)) {
         return detail::hessian_fixed(f, p, idx);
     } else if constexpr (R == route::forward_over_reverse) {
         return detail::hessian_result(detail::hessian_fwd_rev<N, V>(f, p.points));

@@ -226,8 +226,11 @@ point_container_t<D, Fixed, X> directed(X const& x0, T const& v, char const* op,
     }
     using V = typename D::value_type;
     auto xd = point_value<D, Fixed>(x0);
-    for (std::size_t j = 0; j < xd.size(); ++j) {
-        xd.flat(j).eps[0] = static_cast<V>(v.flat(j));
+    // v's elements in row-major order, as xd's: flat(j) of a strided view is its j-th element of
+    // storage, not of the view.
+    auto vj = v.begin();
+    for (std::size_t j = 0; j < xd.size(); ++j, ++vj) {
+        xd.flat(j).eps[0] = static_cast<V>(*vj);
     }
     return xd;
 }
