@@ -143,8 +143,9 @@ void small_route(benchmark::State& state, F const& f) {
     }
 }
 
-/// The same at a fixed-size point: hessian keeps the point fixed-size, on duals of 2 tangents,
-/// and returns a fixed-size Hessian (for a function written element by element).
+/// The same at a fixed-size point: for the function written element by element, hessian keeps
+/// the point fixed-size, on duals of 2 tangents, and returns a fixed-size Hessian; the one
+/// written with vector ops (a sum) takes the xarray route, as at an xarray point.
 template <class F>
 void small_route_fixed(benchmark::State& state, F const& f) {
     xt::xtensor_fixed<double, xt::xshape<2>> const x = point(2);
