@@ -190,12 +190,16 @@ auto hessian_rev_rev(F const& f, std::tuple<X const&...> const& pts) {
     return h;
 }
 
+/// The elements of fixed-size points of types X... together.
+template <class... X>
+constexpr std::size_t fixed_elements =
+    (std::size_t(0) + ... + static_elements<typename container_static_shape<X>::type>);
+
 /// The tangent width of hessian at a fixed-size point of types X...: the inputs' elements together,
 /// up to hessian_width (one pass gives every column when they are few, with no unused tangents).
 template <class... X>
-constexpr std::size_t fixed_hessian_width = std::clamp<std::size_t>(
-    (std::size_t(0) + ... + static_elements<typename container_static_shape<X>::type>), 1,
-    hessian_width);
+constexpr std::size_t fixed_hessian_width = std::clamp<std::size_t>(fixed_elements<X...>, 1,
+                                                                    hessian_width);
 
 /// The largest Hessian, in bytes, that hessian returns fixed-size (on the stack, as its caller
 /// holds it): 64 KiB, 90 x 90 doubles. A larger one at fixed-size points is an xt::xarray, as at
@@ -205,10 +209,9 @@ inline constexpr std::size_t fixed_hessian_bytes = std::size_t(1) << 16;
 /// Whether hessian at fixed-size points of types X... returns fixed-size blocks (V values): all of
 /// them together within fixed_hessian_bytes.
 template <class V, class... X>
-constexpr bool fixed_hessian_fits =
-    (std::size_t(0) + ... + static_elements<typename container_static_shape<X>::type>)*(
-        std::size_t(0) + ... + static_elements<typename container_static_shape<X>::type>)*sizeof(V)
-    <= fixed_hessian_bytes;
+constexpr bool fixed_hessian_fits = std::size_t{fixed_elements<X...>}
+                                        * fixed_elements<X...> * sizeof(V)
+                                    <= fixed_hessian_bytes;
 
 /// The fixed-size block (a, b) of the Hessian at points of types X...: shape x_a.shape +
 /// x_b.shape.
@@ -254,7 +257,7 @@ auto hessian_fixed(F const& f, at_t<X...> const& p, std::index_sequence<I...>) {
         }
         return o;
     }();
-    constexpr std::size_t n = (std::size_t(0) + ... + sizes[I]);
+    constexpr std::size_t n = fixed_elements<X...>;
     auto leaves = fixed_leaves<D>(p.points, std::index_sequence<I...>{});
     auto const y = call_on(f, leaves);
     std::tuple<fixed_hessian_row<V, X, X...>...> h;
@@ -348,11 +351,12 @@ auto hessian(F const& f, at_t<X...> const& p) {
     using V = detail::common_point_t<X...>;
     constexpr std::size_t N = detail::hessian_width;
     constexpr auto idx = std::index_sequence_for<X...>{};
-    if constexpr (
-        R == route::forward_over_reverse
-        && detail::fixed_hessian_fits<
-            V,
-            X...> && detail::scalar_is_fixed<F, detail::tangent_t<F, V, detail::fixed_hessian_width<X...>>, X...>(idx)) {
+    // Fixed-size blocks where the points are fixed-size, f is written element by element and the
+    // Hessian is small enough for the stack.
+    using D = detail::tangent_t<F, V, detail::fixed_hessian_width<X...>>;
+    constexpr bool fits = detail::fixed_hessian_fits<V, X...>;
+    constexpr bool swept = detail::scalar_is_fixed<F, D, X...>(idx);
+    if constexpr (R == route::forward_over_reverse && fits && swept) {
         return detail::hessian_fixed(f, p, idx);
     } else if constexpr (R == route::forward_over_reverse) {
         return detail::hessian_result(detail::hessian_fwd_rev<N, V>(f, p.points));
@@ -376,8 +380,8 @@ auto hessian(F const&, at_t<X...> const&) {
 /// numbers (torch.autograd.functional.hvp). f returns a one-element expression; v has x's
 /// shape. With several inputs, v is a tuple of vectors, one per input (`std::tie(vx, vy)`), and
 /// so is H v: (H v)_a = sum_b H[a][b] v_b. At fixed-size points where f is written element by
-/// element, as hessian: the value is a 0-d xt::xtensor_fixed, H v has the points' fixed shapes,
-/// and nothing is allocated.
+/// element, as hessian: the value is an xt::xtensor_fixed of f's shape (0-d for a number), H v
+/// has the points' fixed shapes, and nothing is allocated.
 template <class F, class... X, class T>
 requires detail::ExpressionFunction < F, detail::tangent_t < F, detail::common_point_t<X...>,
 1 >, X... > auto hvp(F const& f, at_t<X...> const& p, T const& v) {
