@@ -2,7 +2,8 @@
 // logistic-regression loss mean(log(1 + exp(-y (X w)))) with respect to w (X of 10^4 or 10^5
 // rows and 100 columns), and sum(matmul(A, B)) with respect to A and B for n = 10, 100, 500.
 // The value and adjoint products are the work; anything else xtad adds shows in the ratio.
-// Results: docs/performance.md.
+// And A ∘ Aᵀ evaluated into a tensor, beside a hand loop and xtensor's own expression: the
+// transpose is read in place. Results: docs/performance.md.
 #include <xtad/ops.hpp>
 #include <xtad/reverse.hpp>
 
@@ -134,8 +135,52 @@ void matmul_xtad(benchmark::State& state) {
     }
 }
 
+/// A ∘ Aᵀ (the notebook's cell 162) into a tensor held between calls. By hand: one loop reading
+/// A(j, i) beside A(i, j).
+void hadamard_transpose_hand(benchmark::State& state) {
+    square const p(static_cast<std::size_t>(state.range(0)));
+    std::size_t const n = p.n;
+    xt::xarray<double> out(std::vector<std::size_t>{n, n});
+    double const* a = p.A.data();
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t j = 0; j < n; ++j) {
+                out.data()[i * n + j] = a[i * n + j] * a[j * n + i];
+            }
+        }
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+}
+
+/// The same by xtensor's own lazy expression, assigned without a temporary.
+void hadamard_transpose_xtensor(benchmark::State& state) {
+    square const p(static_cast<std::size_t>(state.range(0)));
+    xt::xarray<double> out(std::vector<std::size_t>{p.n, p.n});
+    for (auto _ : state) {
+        xt::noalias(out) = p.A * xt::transpose(p.A);
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+}
+
+/// The same by xtad: one loop reading the leaf through the transpose's strides, no copy.
+void hadamard_transpose_xtad(benchmark::State& state) {
+    square p(static_cast<std::size_t>(state.range(0)));
+    auto a = xtad::var<"A">(p.A);
+    auto const f = a * xtad::transpose(a);
+    xt::xarray<double> out(std::vector<std::size_t>{p.n, p.n});
+    for (auto _ : state) {
+        xtad::eval_into(out, f);
+        benchmark::DoNotOptimize(out.data());
+    }
+}
+
 } // namespace
 
+BENCHMARK(hadamard_transpose_hand)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(hadamard_transpose_xtensor)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(hadamard_transpose_xtad)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(logistic_hand)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(logistic_xtad)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(matmul_hand)->Arg(10)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);

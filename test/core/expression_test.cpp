@@ -413,3 +413,43 @@ TEST_CASE("a tensor op's shape errors name the op and the shapes") {
           == "xtad::wrong: the vjp rule gave operand 0 an adjoint of shape (6,), which does not "
              "broadcast with its shape (3,)");
 }
+
+TEST_CASE("a transpose, a slice or a diagonal is read in place by the loop around it") {
+    xt::xarray<double> const pa = {{1., 2., 3.}, {4., 5., 6.}, {7., 8., 10.}};
+    auto a = var<"A">(pa);
+    auto const square = a * transpose(a);
+    auto const cross = view(a, xt::all(), 0) * view(a, 1, xt::all());
+    // Views of views compose: the transpose of every other row, broadcast against a column.
+    auto const composed =
+        transpose(view(a, xt::range(0, 3, 2), xt::all())) + view(a, xt::all(), 1, xt::newaxis());
+    auto const diagonals = view(diagonal(a), xt::range(0, 2)) - diagonal(a, 1, 0, 1);
+    xt::xarray<double> out = xt::zeros<double>({3, 3});
+    xt::xarray<double> row = xt::zeros<double>({3});
+    xt::xarray<double> cols = xt::zeros<double>({3, 2});
+    xt::xarray<double> pair = xt::zeros<double>({2});
+    // No copy of A, transposed or sliced: eval_into allocates nothing.
+    std::size_t const before = allocations();
+    eval_into(out, square);
+    eval_into(row, cross);
+    eval_into(cols, composed);
+    eval_into(pair, diagonals);
+    CHECK(allocations() == before);
+    CHECK(out == xt::xarray<double>(pa * xt::transpose(pa)));
+    CHECK(row == xt::xarray<double>{4., 20., 42.});
+    CHECK(cols == xt::xarray<double>{{3., 9.}, {7., 13.}, {11., 18.}});
+    CHECK(pair == xt::xarray<double>{-1., -1.});
+    // A slice of a transpose: a column of A, every other element of it, a diagonal of Aᵀ.
+    CHECK(eval(view(transpose(a), 0)) == xt::xarray<double>{1., 4., 7.});
+    CHECK(eval(view(transpose(a), xt::range(0, 3, 2), 2)) == xt::xarray<double>{7., 10.});
+    CHECK(eval(diagonal(transpose(a), 1, 0, 1) * 1.) == xt::xarray<double>{4., 8.});
+    // Read out of order (a reduction along the first axis) and broadcast along a leading axis.
+    CHECK(eval(sum(transpose(a), {0})) == xt::xarray<double>{6., 15., 25.});
+    CHECK(eval(transpose(a) + xt::xarray<double>(xt::zeros<double>({3, 1})) + view(a, 0)(0))
+          == xt::xarray<double>(xt::transpose(pa) + 1.));
+    // The adjoints read the views in place too: d sum(A * Aᵀ) / dA = 2 Aᵀ.
+    auto [ga] = grad(sum(square), wrt(a));
+    CHECK(ga == xt::xarray<double>(2. * xt::transpose(pa)));
+    // A view of an expression, which each loop would compute anew, is materialised once.
+    auto const t = transpose(cexp(a));
+    CHECK(calls_of([&] { eval(t * t + sum(t)); }) == 9);
+}

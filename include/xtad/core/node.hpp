@@ -618,7 +618,11 @@ struct concat_node {
 /// Optionally, `grad_fn_name()` names torch's backward function at run time, for an op that
 /// torch names by how it was called (matmul: MmBackward0, MvBackward0, DotBackward0, ...); and
 /// `support(k, a...)`, a mask of the elements of operand k that the op reads (a view's, a
-/// filter's), outside which the operand's adjoint is kept an exact zero.
+/// filter's), outside which the operand's adjoint is kept an exact zero; and, for an op of one
+/// operand whose result is a view of the operand's elements (a transpose, a slice, a diagonal),
+/// `layout(a)`: given where the operand's elements are (a strided_layout), where the result's
+/// are, or std::nullopt where they are not a strided view. The loops around such an op then read
+/// its result in place, from the operand's memory, with no copy (eval/build.hpp).
 template <fixed_string Name, fixed_string GradFn>
 struct tensor_op {
     static constexpr std::string_view name = Name.view();

@@ -48,6 +48,32 @@ inline shape_t broadcast_strides(shape_t const& own, shape_t const& out) {
     return strides;
 }
 
+} // namespace detail
+
+/// Where a tensor's elements are in the memory it is read from: element (j0, j1, ...) at
+/// `offset + j0 * strides[0] + j1 * strides[1] + ...`, counted in elements. What a tensor op
+/// whose result is a view of its operand's elements (a transpose, a slice, a diagonal) declares
+/// through its `layout` rule (core/node.hpp), so that loops read the result where the operand's
+/// elements already are.
+struct strided_layout {
+    std::ptrdiff_t offset = 0;
+    xt::svector<std::ptrdiff_t, 4> strides;
+
+    /// The layout of a row-major tensor of shape `s`, from its first element.
+    static strided_layout row_major(shape_t const& s) {
+        strided_layout l;
+        l.strides.resize(s.size());
+        std::ptrdiff_t stride = 1;
+        for (std::size_t d = s.size(); d-- > 0;) {
+            l.strides[d] = stride;
+            stride *= static_cast<std::ptrdiff_t>(s[d]);
+        }
+        return l;
+    }
+};
+
+namespace detail {
+
 /// The broadcast of two shapes, as numpy and torch define it; `op` names the operation in the
 /// error raised when the shapes do not broadcast.
 inline shape_t broadcast_shapes(shape_t const& a, shape_t const& b, std::string_view op) {

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -98,6 +99,10 @@ template <class W>
 void broadcast_copy(W const* src, shape_t const& own, shape_t const& out, W* dst) {
     std::size_t const n = size_of(out);
     if (n == 0) {
+        return;
+    }
+    if (std::size_t const m = size_of(own); m == 1 || m == n) { // one value, or all of them
+        m == 1 ? std::fill_n(dst, n, src[0]) : std::copy_n(src, n, dst);
         return;
     }
     shape_t const strides = broadcast_strides(own, out);
@@ -667,6 +672,222 @@ requires requires(E const& e) {
 auto kernel(E const& e, shape_t const& out, Ctx&) {
     auto const& value = cached<T>(e);
     return detail::read_data(value.data(), detail::to_shape(value.shape()), out);
+}
+
+namespace detail {
+
+/// A tensor op whose result is a view of its one operand's elements (a transpose, a slice, a
+/// diagonal): its `layout` rule says where they are, given where the operand's are.
+template <class Op>
+constexpr bool is_view_op = requires(Op const& op, strided_layout const& l) {
+    { op.layout(l) } -> std::same_as<std::optional<strided_layout>>;
+};
+
+template <class E>
+constexpr bool is_tensor_constant = false;
+template <auto Tag, bool Owned>
+constexpr bool is_tensor_constant<tensor_constant<Tag, Owned>> = true;
+
+/// Whether a loop finds the elements of E where they already are, with nothing computed for it:
+/// a leaf or a tensor constant held in row-major order, a materialised node (computed once per
+/// evaluation, whoever reads it), a view op of one of these.
+template <class E>
+constexpr bool in_place = requires(E const& e) {
+    e.cache;
+};
+template <LeafLike E>
+constexpr bool in_place<E> = row_major_contiguous<
+    typename std::remove_cvref_t<decltype(leaf_of(std::declval<E const&>()))>::container_type>;
+template <auto Tag, bool Owned>
+constexpr bool in_place<tensor_constant<Tag, Owned>> = row_major_contiguous<
+    std::remove_cvref_t<decltype(std::declval<tensor_constant<Tag, Owned> const&>().get())>>;
+
+/// Elements of type W at `data`, laid out as `layout` says, of the shape `shape`.
+template <class W>
+struct strided_source {
+    W const* data;
+    strided_layout layout;
+    shape_t shape;
+};
+
+/// Where the elements of `e`, in a tree of element type T, are found: in place for a leaf or a
+/// constant, in the cache of a materialised node, and for a view op over one of these, where the
+/// operand's are (layouts compose: a transpose of a slice of a leaf reads the leaf).
+template <class T, class E>
+auto source_of(E const& e) {
+    if constexpr (LeafLike<E> || is_tensor_constant<E>) {
+        auto const& c = [&]() -> auto const& {
+            if constexpr (LeafLike<E>) {
+                return leaf_of(e).value();
+            } else {
+                return e.get();
+            }
+        }
+        ();
+        using W = std::remove_cv_t<typename std::remove_cvref_t<decltype(c)>::value_type>;
+        shape_t const s = to_shape(c.shape());
+        return strided_source<W>{c.data(), strided_layout::row_major(s), s};
+    } else {
+        auto const& value = cached<T>(e); // what the generic kernel reads
+        using W = typename std::remove_cvref_t<decltype(value)>::value_type;
+        shape_t const s = to_shape(value.shape());
+        return strided_source<W>{value.data(), strided_layout::row_major(s), s};
+    }
+}
+
+template <class T, class Op, class A>
+requires is_view_op<Op> && in_place<A>
+auto source_of(tensor_node<Op, A> const& e) {
+    using V = typename decltype(e.cache)::value_type;
+    using S = decltype(source_of<T>(std::get<0>(e.operands)));
+    if constexpr (std::is_same_v<S, strided_source<V>>) {
+        S s = source_of<T>(std::get<0>(e.operands));
+        shape_t own = e.shape(); // the op's checks, as its value would make them
+        if (auto l = e.op.layout(s.layout)) {
+            return S{s.data, std::move(*l), std::move(own)};
+        }
+    }
+    auto const& value = cached<T>(e);
+    shape_t const s = to_shape(value.shape());
+    return strided_source<V>{value.data(), strided_layout::row_major(s), s};
+}
+
+/// Elements read through strides (a transposed or sliced tensor, in place) by a loop over a
+/// shape they broadcast to. The loop goes forward, so the position of the next element is kept
+/// and stepped (an odometer, no division; the last axis in plain members, the others only when
+/// it wraps); a read out of order finds its position anew. Where the elements are in row-major
+/// order after all (a slice of whole rows), they are read as a tensor.
+template <class W>
+struct strided_kernel {
+    read_kernel<W> plain{};
+    bool stepped = false;
+    W const* data = nullptr;
+    std::ptrdiff_t start = 0;
+    shape_t extent;                        // the loop's axes, those of size 1 dropped, merged
+    xt::svector<std::ptrdiff_t, 4> stride; // along each of them
+    std::size_t last_extent = 1;           // the last axis's
+    std::ptrdiff_t last_stride = 0;
+    mutable shape_t index; // along the axes before the last
+    mutable std::size_t last = 0;
+    mutable std::ptrdiff_t offset = 0;
+    mutable std::size_t next = 0;
+
+    W const& at(std::size_t i) const {
+        if (!stepped) {
+            return plain.at(i);
+        }
+        if (i != next) [[unlikely]] {
+            seek(i);
+        }
+        W const& v = data[offset];
+        ++next;
+        if (++last < last_extent) [[likely]] {
+            offset += last_stride;
+        } else {
+            wrap();
+        }
+        return v;
+    }
+
+    void wrap() const {
+        last = 0;
+        offset -= last_stride * static_cast<std::ptrdiff_t>(last_extent - 1);
+        for (std::size_t d = index.size(); d-- > 0;) {
+            if (++index[d] < extent[d]) {
+                offset += stride[d];
+                return;
+            }
+            offset -= stride[d] * static_cast<std::ptrdiff_t>(extent[d] - 1);
+            index[d] = 0;
+        }
+    }
+
+    void seek(std::size_t i) const {
+        next = i;
+        last = i % last_extent;
+        i /= last_extent;
+        offset = start + static_cast<std::ptrdiff_t>(last) * last_stride;
+        for (std::size_t d = index.size(); d-- > 0;) {
+            index[d] = i % extent[d];
+            i /= extent[d];
+            offset += static_cast<std::ptrdiff_t>(index[d]) * stride[d];
+        }
+    }
+};
+
+/// The source `s` as an operand of a loop over `out`, which its shape broadcasts to.
+template <class W>
+strided_kernel<W> read_strided(strided_source<W> const& s, shape_t const& out) {
+    strided_kernel<W> k;
+    if (size_of(out) == 0) {
+        return k;
+    }
+    if (s.layout.strides == strided_layout::row_major(s.shape).strides) {
+        k.plain = read_data(s.data + s.layout.offset, s.shape, out);
+        return k;
+    }
+    std::size_t const lead = out.size() - s.shape.size();
+    for (std::size_t d = 0; d < out.size(); ++d) {
+        if (out[d] == 1) {
+            continue;
+        }
+        std::ptrdiff_t const step =
+            d < lead || s.shape[d - lead] == 1 ? 0 : s.layout.strides[d - lead];
+        if (!k.extent.empty() && k.stride.back() == step * static_cast<std::ptrdiff_t>(out[d])) {
+            k.extent.back() *= out[d]; // continues the axis before it: one axis
+            k.stride.back() = step;
+        } else {
+            k.extent.push_back(out[d]);
+            k.stride.push_back(step);
+        }
+    }
+    if (k.extent.empty()) { // one element, broadcast
+        k.extent.push_back(1);
+        k.stride.push_back(0);
+    }
+    k.stepped = true;
+    k.data = s.data;
+    k.start = s.layout.offset;
+    k.offset = k.start;
+    k.last_extent = k.extent.back();
+    k.last_stride = k.stride.back();
+    k.extent.pop_back();
+    k.stride.pop_back();
+    k.index.assign(k.extent.size(), 0);
+    return k;
+}
+
+} // namespace detail
+
+/// A view op (a transpose, a slice, a diagonal) read by a loop where its operand's elements are:
+/// no copy. Its operand must be in place (a leaf, a constant, a materialised node); one that is
+/// an elementwise expression, which each loop would compute again, leaves the view materialised
+/// once per evaluation, as other tensor ops are.
+template <class T, class Op, class E, class Ctx>
+requires detail::is_view_op<Op> && detail::in_place<E>
+auto kernel(tensor_node<Op, E> const& e, shape_t const& out, Ctx&) {
+    return detail::read_strided(detail::source_of<T>(e), out);
+}
+
+/// A fit that sums nothing (its argument has the target's shape already, as the adjoint that a
+/// tensor op gives an operand of its own shape) over an argument whose elements are somewhere
+/// already: read there, not copied into a tensor of the fit's own.
+template <class T, class E, class V, class Ctx>
+requires detail::in_place<E>
+auto kernel(fit<E, V> const& e, shape_t const& out, Ctx&) {
+    using S = decltype(detail::source_of<T>(e.arg));
+    if constexpr (std::is_same_v<S, detail::strided_source<V>>) {
+        if (e.logical == e.target) {
+            S s = detail::source_of<T>(e.arg);
+            if (s.shape == e.target) {
+                return detail::read_strided(s, out);
+            }
+        }
+    }
+    auto const& value = cached<T>(e);
+    shape_t const s = detail::to_shape(value.shape());
+    return detail::read_strided(
+        detail::strided_source<V>{value.data(), strided_layout::row_major(s), s}, out);
 }
 
 namespace detail {

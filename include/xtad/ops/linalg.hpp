@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <initializer_list>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -243,6 +244,15 @@ struct permute_op : tensor_op<"transpose", "PermuteBackward0"> {
             inv[perm[d]] = d;
         }
         return inv;
+    }
+    /// The operand's elements with their strides permuted: loops read a transpose in place.
+    std::optional<strided_layout> layout(strided_layout const& a) const {
+        strided_layout out{a.offset, {}};
+        out.strides.resize(perm.size());
+        for (std::size_t d = 0; d < perm.size(); ++d) {
+            out.strides[d] = a.strides[perm[d]];
+        }
+        return out;
     }
     // the adjoint of a permutation is the inverse permutation of the adjoint
     template <class G, class Y, class A>

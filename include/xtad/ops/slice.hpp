@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -70,6 +71,93 @@ struct gather_spec {
     std::string op;                // the public function: "view", "diagonal", "trace"
     std::string what;              // "the view [1:]", "the diagonal", ...
     std::string_view torch_name;   // SliceBackward0, SelectBackward0, DiagonalBackward0, ...
+    /// The result as a strided view of the tensor, where it is one (a view and a diagonal always
+    /// are; see find_steps): element j of the result is element `base + sum over k of j[k] *
+    /// steps[k]` of the tensor, as multi-indices.
+    std::optional<shape_t> base;
+    std::vector<xt::svector<std::ptrdiff_t, 4>>
+        steps; // per axis of the result, per axis of the tensor
+
+    /// Finds base and steps from `from`, the result being a strided view of the tensor: the
+    /// multi-index each element reads is affine in the element's own multi-index. Where it is not,
+    /// base stays empty.
+    void find_steps() {
+        std::size_t const n = from.size();
+        std::size_t const rank = full.size();
+        if (n == 0) {
+            return;
+        }
+        auto const unravel = [&](std::size_t f) {
+            shape_t idx(rank, 0);
+            for (std::size_t d = rank; d-- > 0;) {
+                idx[d] = f % full[d];
+                f /= full[d];
+            }
+            return idx;
+        };
+        shape_t const b = unravel(from[0]);
+        steps.assign(shape.size(), xt::svector<std::ptrdiff_t, 4>(rank, 0));
+        xt::svector<std::ptrdiff_t, 4> flat_step(shape.size(), 0); // per axis of the result
+        std::size_t unit = 1;                                      // the result's row-major stride
+        for (std::size_t k = shape.size(); k-- > 0;) {
+            if (shape[k] > 1) {
+                shape_t const idx = unravel(from[unit]);
+                for (std::size_t d = 0; d < rank; ++d) {
+                    steps[k][d] =
+                        static_cast<std::ptrdiff_t>(idx[d]) - static_cast<std::ptrdiff_t>(b[d]);
+                }
+                flat_step[k] =
+                    static_cast<std::ptrdiff_t>(from[unit]) - static_cast<std::ptrdiff_t>(from[0]);
+            }
+            unit *= shape[k];
+        }
+        // In range along every axis of the tensor over the whole result (checked at the corners)...
+        for (std::size_t d = 0; d < rank; ++d) {
+            auto lo = static_cast<std::ptrdiff_t>(b[d]);
+            auto hi = lo;
+            for (std::size_t k = 0; k < shape.size(); ++k) {
+                std::ptrdiff_t const span = steps[k][d] * static_cast<std::ptrdiff_t>(shape[k] - 1);
+                (span < 0 ? lo : hi) += span;
+            }
+            if (lo < 0 || hi >= static_cast<std::ptrdiff_t>(full[d])) {
+                steps.clear();
+                return;
+            }
+        }
+        // ... and equal, flat, to what `from` says at every element: then the multi-indices are.
+        shape_t pos(shape.size(), 0);
+        auto at = static_cast<std::ptrdiff_t>(from[0]);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (at != static_cast<std::ptrdiff_t>(from[i])) {
+                steps.clear();
+                return;
+            }
+            for (std::size_t k = shape.size(); k-- > 0;) {
+                if (++pos[k] < shape[k]) {
+                    at += flat_step[k];
+                    break;
+                }
+                at -= flat_step[k] * static_cast<std::ptrdiff_t>(shape[k] - 1);
+                pos[k] = 0;
+            }
+        }
+        base = b;
+    }
+    /// The layout of the result, given that of the tensor `a`: a view of its elements where the
+    /// result is a strided one (base is set).
+    strided_layout layout(strided_layout const& a) const {
+        strided_layout out{a.offset, {}};
+        for (std::size_t d = 0; d < full.size(); ++d) {
+            out.offset += static_cast<std::ptrdiff_t>((*base)[d]) * a.strides[d];
+        }
+        out.strides.assign(shape.size(), 0);
+        for (std::size_t k = 0; k < shape.size(); ++k) {
+            for (std::size_t d = 0; d < full.size(); ++d) {
+                out.strides[k] += steps[k][d] * a.strides[d];
+            }
+        }
+        return out;
+    }
 
     /// Throws unless the tensor still has the shape the op was made for.
     void check(shape_t const& a) const {
@@ -164,6 +252,13 @@ struct gather_op : tensor_op<Name, "SliceBackward0"> {
     template <class A>
     xt::xarray<bool> support(std::size_t, A const&) const {
         return spec->read();
+    }
+    /// The result is a strided view of the operand's elements where the spec says so.
+    std::optional<strided_layout> layout(strided_layout const& a) const {
+        if (!spec->base) {
+            return std::nullopt;
+        }
+        return spec->layout(a);
     }
 };
 
@@ -305,6 +400,7 @@ auto make_view(N node, S const&... s) {
     spec->op = "view";
     spec->what = "the view " + v.written;
     spec->torch_name = named;
+    spec->find_steps();
     return detail::make_tensor(view_op{{}, std::move(spec)}, std::move(node));
 }
 
@@ -314,8 +410,10 @@ auto make_view(N node, S const&... s) {
 /// the end; the axis is dropped), `xt::all()`, `xt::range(start, stop[, step])` with
 /// `xt::placeholders::_` for an end left open (negative from the end), `xt::newaxis()` and
 /// `xt::ellipsis()`; axes not named are kept whole. `view(A, xt::all(), 0)` is A[:, 0],
-/// `view(x, xt::range(1, _))` is x[1:]. The view is gathered once per evaluation; its adjoint
-/// scatters back into the region it reads.
+/// `view(x, xt::range(1, _))` is x[1:]. An elementwise loop reads the view where e's elements
+/// are (a leaf, a constant, a value computed once per evaluation), with no copy; over another
+/// expression it is gathered once per evaluation. Its adjoint scatters back into the region it
+/// reads.
 template <Expression E, class... S>
 auto view(E&& e, S&&... s) { // forwarding references, as xt::view's: this one is chosen for xtad
     if constexpr (!(detail::is_slice_arg<std::remove_cvref_t<S>> && ...)) {
@@ -418,6 +516,7 @@ inline std::shared_ptr<gather_spec const> diagonal_of(char const* op, shape_t co
             pos[d] = 0;
         }
     }
+    spec->find_steps();
     return spec;
 }
 
