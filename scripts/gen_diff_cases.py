@@ -5,10 +5,12 @@ A case is one random, domain-safe expression tree over xtad's ops (+ - * / and n
 pow with a number or an expression as exponent or base, square, sqrt, cbrt, exp, expm1, log,
 log1p, log2, log10, the trigonometric and hyperbolic functions and their inverses, atan2, abs,
 sign, sigmoid, erf, maximum, minimum, clamp, where with < <= > >=, sum/mean/prod/norm over all
-elements and over axes, element access x(i, j) and index(e, i, j), reshape, flatten, stack,
-concatenate, and the tensor ops: matmul of matrices, vectors and batches as torch.matmul, dot,
-outer, transpose with all axes reversed or permuted as given, view with integer, xt::all(),
-xt::range and xt::newaxis() slices) of one to three inputs x0, x1, x2 of shapes (), (3,), (2, 3),
+elements and over axes, element access x(i, j), e(i, j) and index(e, i, j) (negative indices
+too), reshape, flatten, stack, concatenate, and the tensor ops: matmul of matrices, vectors and
+batches as torch.matmul, dot, outer, transpose with all axes reversed or permuted as given, view
+with integer, xt::all(), xt::range and xt::newaxis() slices, diagonal with offsets of both signs
+and axes of both signs, trace, and filter(e, mask) as torch's e[mask], the mask a constant boolean
+tensor or a comparison) of one to three inputs x0, x1, x2 of shapes (), (3,), (2, 3),
 (1, 3), (2, 1), broadcast against each other, checked at several random points. At each point
 PyTorch computes in float64 the value, the gradient weighted by a seed (ones or random:
 torch.autograd.grad with grad_outputs), the Jacobian wrt every input
@@ -24,6 +26,8 @@ Run with Debian's system Python and its python3-torch (1.13):
     /usr/bin/python3 scripts/gen_diff_cases.py
     # N more trees, generated, built and run in a temporary directory:
     tools/diff-test N
+    # ... each featuring one of some ops only (names of FEATURES, or what comes before '('):
+    tools/diff-test N --only 'diagonal,trace,filter,e(i)'
     # the smallest failing tree of a failing case (builds one case per try with g++; the failing
     # check prints this command with the case's options):
     /usr/bin/python3 scripts/gen_diff_cases.py --shrink CASE_SEED [--points P --max-nodes M ...]
@@ -36,6 +40,12 @@ acos(0.9 tanh(u)), pow(u^2 + 1/2, v), ...), and a point is kept only if every ki
 |u - bound| for clamp, atan2 off its branch cut), every domain boundary at least 1e-2 away, every
 node's value at most 1e4 in magnitude, and every reference number finite and at most 1e8 in
 magnitude. Numbers are written as exact hex-float literals.
+
+filter's result has as many elements as its mask selects, and xtad counts them when the
+expression is built: a filter node has a fixed count (part of its shape), a mask that compares
+inputs is drawn only if it selects that many at a good share of random points, and a point is
+kept only if it does there (every point of a case selects the same number, not always the same
+elements).
 
 A real exponent whose value is an integer (pow(u, 2.0), pow(u, -1.0)) takes a base of any sign, as
 real code does (its derivative in the base is finite; forward mode must form no partial in the
@@ -126,9 +136,13 @@ BIN = {"+": torch.add, "-": torch.sub, "*": torch.mul, "/": torch.div}
 class Node:
     """op: 'leaf' (k), 'const' (value, is_int), 'un' (f), 'ipow' (n), 'bin' (sym), 'pow',
     'atan2', 'maximum', 'minimum', 'clamp' (lo, hi), 'cmp' (sym), 'where', 'red' (f, axes),
-    'index' (idx), 'reshape' (to, flat), 'stack', 'concat' (axis), 'matmul' (f: matmul or dot),
-    'outer', 'permute' (axes: None for transpose(e), reversed), 'view' (slices: ('int', i),
-    ('all',), ('range', start, stop, step) with None for an end or step left out, ('new',))."""
+    'index' (idx, call: e(i) rather than index(e, i) where e is not a leaf), 'reshape' (to,
+    flat), 'stack', 'concat' (axis), 'matmul' (f: matmul or dot), 'outer', 'permute' (axes: None
+    for transpose(e), reversed), 'view' (slices: ('int', i), ('all',), ('range', start, stop,
+    step) with None for an end or step left out, ('new',)), 'diagonal' (args: offset, dim1, dim2
+    as written, those left out at their defaults 0, 0, 1), 'trace', 'filter' (count: the elements
+    its mask selects; kids: the tensor and the mask, a 'cmp' or a 'bools'), 'bools' (shape, bits:
+    a constant boolean tensor, in row-major order)."""
 
     def __init__(self, op, kids=(), **p):
         self.op, self.kids, self.p = op, list(kids), p
@@ -145,7 +159,7 @@ class Node:
             yield from k.nodes()
 
     def count(self):
-        return sum(1 for n in self.nodes() if n.op not in ("leaf", "const"))
+        return sum(1 for n in self.nodes() if n.op not in ("leaf", "const", "bools"))
 
 
 def shape_of(n):
@@ -155,6 +169,8 @@ def shape_of(n):
         return p["shape"]
     if op == "const":
         return ()
+    if op == "bools":
+        return p["shape"]
     if op in ("un", "ipow", "clamp"):
         return k[0]
     if op in ("bin", "pow", "atan2", "maximum", "minimum", "cmp"):
@@ -201,7 +217,38 @@ def shape_of(n):
         return tuple(k[0][a % len(k[0])] for a in perm_of(n))
     if op == "view":
         return view_shape(k[0], p["slices"])
+    if op == "diagonal":
+        s = diagonal_shape(k[0], *diagonal_args(n))
+        if s is None:
+            raise Retry
+        return s
+    if op == "trace":  # torch.trace: a matrix's, square or not
+        if len(k[0]) != 2:
+            raise Retry
+        return ()
+    if op == "filter":  # torch's e[mask], the mask of e's shape: as many elements as it selects
+        if k[0] != k[1] or not k[0]:
+            raise Retry
+        return (p["count"],)
     raise AssertionError(op)
+
+
+def diagonal_args(n):
+    """offset, dim1, dim2 of a 'diagonal' node (xtad's defaults where not written)."""
+    return tuple(n.p["args"]) + (0, 0, 1)[len(n.p["args"]):]
+
+
+def diagonal_shape(t, offset, dim1, dim2):
+    """torch.diagonal's shape rule: t's axes but dim1 and dim2 (negative from the end), then the
+    diagonal's length; None where they are not two axes of t or the diagonal is empty."""
+    r = len(t)
+    if r < 2 or not -r <= dim1 < r or not -r <= dim2 < r or dim1 % r == dim2 % r:
+        return None
+    n1, n2 = t[dim1 % r], t[dim2 % r]
+    length = min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2)
+    if length <= 0:
+        return None
+    return tuple(d for i, d in enumerate(t) if i not in (dim1 % r, dim2 % r)) + (length,)
 
 
 def perm_of(n):
@@ -241,6 +288,21 @@ def cpp_slice(sl):
     return "xt::range(%s)" % ", ".join(ends + ([] if sl[3] is None else [str(sl[3])]))
 
 
+def cpp_bools(shape, bits):
+    """A constant boolean tensor: xt::xarray<bool> of nested braces (rank 1 or more). Where the
+    last axis has size 1, {{true}, {false}} would be as much a vector (of {true} and {false}) as
+    a matrix: the braces are given their rank."""
+    def nest(s, b):
+        if len(s) == 1:
+            return "{%s}" % ", ".join("true" if x else "false" for x in b)
+        step = len(b) // s[0]
+        return "{%s}" % ", ".join(nest(s[1:], b[i * step:(i + 1) * step]) for i in range(s[0]))
+    if len(shape) >= 2 and shape[-1] == 1:
+        return "xt::xarray<bool>(xt::nested_initializer_list_t<bool, %d>%s)" % (
+            len(shape), nest(shape, bits))
+    return "xt::xarray<bool>" + nest(shape, bits)
+
+
 def fmt_num(v, is_int=False):
     if is_int:
         return str(int(v))
@@ -255,6 +317,8 @@ def cpp_of(n, kid):
         return "x%d" % p["k"]
     if op == "const":
         return fmt_num(p["value"], p["is_int"])
+    if op == "bools":
+        return cpp_bools(p["shape"], p["bits"])
     if op == "un":
         if p["f"] == "neg":  # -(-x), not --x
             return "-" + kid[0] if not kid[0].startswith("-") else "-(%s)" % kid[0]
@@ -279,6 +343,8 @@ def cpp_of(n, kid):
         idx = ", ".join(map(str, p["idx"]))
         if n.kids[0].op == "leaf":
             return "%s(%s)" % (kid[0], idx)
+        if p["call"]:  # e(i, j) on the expression itself; -e(i) would be -(e(i))
+            return ("(%s)(%s)" if kid[0].startswith("-") else "%s(%s)") % (kid[0], idx)
         return "xtad::index(%s, %s)" % (kid[0], idx)
     if op == "reshape":
         if p["flat"]:
@@ -298,6 +364,12 @@ def cpp_of(n, kid):
         return "xtad::transpose(%s, {%s})" % (kid[0], ", ".join(map(str, p["axes"])))
     if op == "view":
         return "xtad::view(%s, %s)" % (kid[0], ", ".join(map(cpp_slice, p["slices"])))
+    if op == "diagonal":  # a negative axis converts to std::size_t, and xtad reads it as signed
+        return "xtad::diagonal(%s)" % ", ".join(kid[:1] + [str(a) for a in p["args"]])
+    if op == "trace":
+        return "xtad::trace(%s)" % kid[0]
+    if op == "filter":  # qualified: a mask of xt::xarray<bool> brings in xt::filter
+        return "xtad::filter(%s, %s)" % (kid[0], kid[1])
     raise AssertionError(op)
 
 
@@ -307,7 +379,7 @@ def cpp_nested(n):
 
 def cpp_chain(n, lines, counter):
     """Appends `auto tK = ...;` for every inner node of n (post-order); returns n's name."""
-    if n.op in ("leaf", "const"):
+    if n.op in ("leaf", "const", "bools"):
         return cpp_of(n, [])
     kid = [cpp_chain(k, lines, counter) for k in n.kids]
     name = "t%d" % counter[0]
@@ -342,6 +414,8 @@ def ev(n, xs, st=None):
         return xs[p["k"]]
     if op == "const":
         return p["value"]
+    if op == "bools":
+        return torch.tensor(p["bits"], dtype=torch.bool).reshape(p["shape"])
     k = [ev(c, xs, st) for c in n.kids]
     if op == "un":
         f = p["f"]
@@ -440,6 +514,19 @@ def ev(n, xs, st=None):
         r = k[0].permute(*[a % k[0].dim() for a in perm_of(n)])
     elif op == "view":
         r = k[0][torch_slices(p["slices"])]
+    elif op == "diagonal":
+        offset, dim1, dim2 = diagonal_args(n)
+        r = torch.diagonal(k[0], offset, dim1, dim2)
+    elif op == "trace":
+        r = torch.trace(k[0])
+    elif op == "filter":
+        selected = int(torch.sum(k[1]))
+        if selected != p["count"]:
+            # xtad counted the mask when the tree was built: this point does not fit the case
+            if st is None:
+                raise AssertionError("filter: %d selected, not %d" % (selected, p["count"]))
+            raise RuntimeError("filter: the mask selects another number of elements here")
+        r = k[0][k[1]]
     else:
         raise AssertionError(op)
     if st is not None and torch.is_tensor(r) and r.numel():
@@ -464,10 +551,11 @@ CONSTS = [0.5, 0.25, 1.5, -0.75, 2.0, -1.25, 0.125, 3.0]
 
 
 class Drawer:
-    def __init__(self, rng, shapes, max_nodes):
+    def __init__(self, rng, shapes, max_nodes, feature=None):
         self.rng, self.shapes, self.max_nodes = rng, shapes, max_nodes
         self.budget = 60
         self.used = [0] * len(shapes)
+        self.feature = feature  # the name of the featured op, or None
 
     def const(self):
         r = self.rng
@@ -513,6 +601,14 @@ class Drawer:
             cats.append(("transpose", 1 if d > 0 else 3))
         if len(s) <= 3 and size(s) <= 12:
             cats.append(("view", 2 if d > 0 else 4))
+        if 1 <= len(s) <= 2 and size(s) <= 6:
+            cats.append(("diagonal", 1 if d > 0 else 3))
+        if s == ():
+            cats.append(("trace", 1 if d > 0 else 3))
+        if len(s) == 1 and s[0] <= 6:
+            cats.append(("filter", 1 if d > 0 else 3))
+        if self.feature in FAVOURED:  # an op that too few trees would have otherwise
+            cats = [(c, w * 10 if c == FAVOURED[self.feature] else w) for c, w in cats]
         cat = r.choices([c for c, _ in cats], [w for _, w in cats])[0]
         return getattr(self, "make_" + cat)(s, d - 1)
 
@@ -622,11 +718,14 @@ class Drawer:
         ax = i - len(t) if r.random() < 0.3 else i
         return Node("red", [self.produce(t, d)], f=f, axes=[ax])
 
+    # -- element access: x(i, j) on a leaf, e(i, j) or index(e, i, j) on another expression; an
+    # index negative from the end as often as not
     def make_index(self, s, d):
         r = self.rng
         cands = [t for t in self.shapes if t]
         t = r.choice(cands) if cands and r.random() < 0.8 else r.choice([(3,), (2, 3)])
-        return Node("index", [self.produce(t, d)], idx=[r.randrange(n) for n in t])
+        return Node("index", [self.produce(t, d)], idx=[r.randrange(-n, n) for n in t],
+                    call=r.random() < 0.5)
 
     def make_reshape(self, s, d):
         r = self.rng
@@ -777,6 +876,99 @@ class Drawer:
             sl.pop()
         return tuple(t), sl
 
+    # -- diagonal: a kid shape whose diagonal over some two axes, at some offset, has shape s (an
+    # input's shape where one does); axes written negative from the end now and then, and the
+    # trailing arguments left out where they are the defaults
+    def make_diagonal(self, s, d):
+        r = self.rng
+        n = len(s) + 1
+        kids = [t for t in dict.fromkeys(self.shapes) if len(t) == n]
+        if r.random() < 0.3:
+            kids = []
+        kids += [t for t in DIAGONAL_KIDS if len(t) == n and t not in kids]
+        forms = [(t, o, a, b) for t in kids for o in range(-3, 4) for a in range(n)
+                 for b in range(n) if diagonal_shape(t, o, a, b) == s]
+        if not forms:
+            raise Retry
+        inputs = [f for f in forms if f[0] in self.shapes]
+        t, offset, dim1, dim2 = r.choice(inputs if inputs and r.random() < 0.7 else forms)
+        dim1, dim2 = (a - n if r.random() < 0.4 else a for a in (dim1, dim2))
+        args = [offset, dim1, dim2]
+        while args and args[-1] == (0, 0, 1)[len(args) - 1] and r.random() < 0.6:
+            args.pop()
+        return Node("diagonal", [self.produce(t, d)], args=args)
+
+    def make_trace(self, s, d):
+        r = self.rng
+        cands = [t for t in self.shapes if len(t) == 2]
+        t = r.choice(cands) if cands and r.random() < 0.7 else r.choice(
+            [(2, 2), (3, 3), (2, 3), (3, 2), (1, 3)])
+        return Node("trace", [self.produce(t, d)])
+
+    # -- filter(e, mask) to shape (m,): e of a shape of at least m elements; the mask a constant
+    # boolean tensor that selects m of them, or a comparison of expressions (of the inputs) that
+    # selects m at a good share of random points (the points drawn are kept only where it does)
+    def make_filter(self, s, d):
+        r = self.rng
+        m = s[0]
+        # mostly a mask that leaves some elements out
+        low = m if r.random() < 0.1 else m + 1
+        cands = [t for t in dict.fromkeys(self.shapes) if t and size(t) >= low]
+        t = r.choice(cands) if cands and r.random() < 0.7 else r.choice(
+            [t for t in FILTER_KIDS if size(t) >= low])
+        a = self.produce(t, d)
+        if m < size(t) and r.random() < (0.9 if self.feature == "filter(e, a < b)" else 0.5):
+            # The mask reads the inputs used most so far (an input read by a mask only is not
+            # differentiated), and counts as no use of them.
+            used, self.used = self.used, [-u for u in self.used]
+            c1 = self.produce(t, min(d, 1) - 1)
+            # c1 against a number (one that selects m often enough) or an expression
+            c2s = [Node("const", value=v, is_int=False) for v in MASK_CONSTS] \
+                if r.random() < 0.6 else [self.produce(under(r, t), min(d, 1) - 1)]
+            self.used = used
+            sym = r.choice(list(CMP))
+            shares = self.shares_selecting(c1, c2s, sym, m)
+            fits = [c2 for c2, share in zip(c2s, shares) if share >= 0.3]
+            if fits:
+                return Node("filter", [a, Node("cmp", [c1, r.choice(fits)], sym=sym)], count=m)
+        bits = [True] * m + [False] * (size(t) - m)
+        r.shuffle(bits)
+        return Node("filter", [a, Node("bools", shape=t, bits=bits)], count=m)
+
+    def shares_selecting(self, c1, c2s, sym, m, tries=40):
+        """For each c2 of c2s, the share of random points at which the mask `c1 sym c2` selects m
+        elements, away from its ties and from c1's kinks."""
+        hits = [0] * len(c2s)
+        for _ in range(tries):
+            xs = [torch.tensor([self.rng.uniform(-1.5, 1.5) for _ in range(size(t))],
+                               dtype=F64).reshape(t) for t in self.shapes]
+            try:
+                with torch.no_grad():
+                    st = Stats()
+                    u = ev(c1, xs, st)
+                    if st.margin < 1:
+                        continue
+                    for j, c2 in enumerate(c2s):
+                        st = Stats()
+                        v = ev(c2, xs, st)
+                        st.need(torch.as_tensor(u - v).abs(), KINK)
+                        hits[j] += int(torch.sum(CMP[sym](u, v))) == m and st.margin >= 1
+            except RuntimeError:
+                continue
+        return [h / tries for h in hits]
+
+
+# The category a featured op is drawn from where trees would have it too seldom to find one that
+# fits in a few thousand draws: there it is drawn ten times as often, in shallower trees.
+FAVOURED = {"diagonal(e, k, ...)": "diagonal", "trace": "trace", "filter(e, bools)": "filter",
+            "filter(e, a < b)": "filter"}
+DIAGONAL_KIDS = [(2, 2), (3, 3), (2, 3), (3, 2), (1, 3), (3, 1), (2, 4), (4, 2), (2, 2, 2),
+                 (2, 2, 3), (2, 3, 2), (3, 2, 2), (2, 3, 3), (3, 3, 2), (1, 2, 3), (2, 1, 3),
+                 (3, 2, 1), (2, 3, 1)]
+MASK_CONSTS = sorted(set(CONSTS + [-c for c in CONSTS]))
+FILTER_KIDS = [(3,), (4,), (6,), (2, 2), (2, 3), (3, 2), (1, 3), (2, 1), (3, 3), (2, 1, 3),
+               (3, 1, 2), (2, 2, 2)]
+
 
 def diff_leaves(n):
     """The inputs the tree is differentiable in (a comparison's operands are not)."""
@@ -792,8 +984,8 @@ def _const(n):
 
 
 # Tree k of a run features op FEATURES[k % len(FEATURES)] (it is drawn until it has one), so that
-# any len(FEATURES) (67) consecutive trees cover every op and every way of writing it: the
-# committed suite has that many.
+# any len(FEATURES) (72) consecutive trees cover every op and every way of writing it: the
+# committed suite has that many (--only: of the ops it names).
 FEATURES = [(f, lambda n, f=f: n.op == "un" and n.p["f"] == f) for f in UNARY_FUNCS + ["neg"]] + [
     ("pow<N>", lambda n: n.op == "ipow" and n.p["n"] > 0),
     ("pow<-N>", lambda n: n.op == "ipow" and n.p["n"] < 0),
@@ -813,7 +1005,8 @@ FEATURES = [(f, lambda n, f=f: n.op == "un" and n.p["f"] == f) for f in UNARY_FU
      and (n.p["axes"] is None) == (a == ""))
     for f in ("sum", "mean", "prod", "norm") for a in ("", "(axes)")] + [
     ("x(i)", lambda n: n.op == "index" and n.kids[0].op == "leaf"),
-    ("index(e, i)", lambda n: n.op == "index" and n.kids[0].op != "leaf"),
+    ("index(e, i)", lambda n: n.op == "index" and n.kids[0].op != "leaf" and not n.p["call"]),
+    ("e(i)", lambda n: n.op == "index" and n.kids[0].op != "leaf" and n.p["call"]),
     ("reshape", lambda n: n.op == "reshape" and not n.p["flat"]),
     ("flatten", lambda n: n.op == "reshape" and n.p["flat"]),
     ("stack", lambda n: n.op == "stack"),
@@ -829,14 +1022,30 @@ FEATURES = [(f, lambda n, f=f: n.op == "un" and n.p["f"] == f) for f in UNARY_FU
     ("transpose(e, axes)", lambda n: n.op == "permute" and n.p["axes"] is not None
      and len(n.shape) >= 2),
     ("view", lambda n: n.op == "view"),
+    ("diagonal(e, k, ...)", lambda n: n.op == "diagonal" and diagonal_args(n)[0] != 0),
+    ("trace", lambda n: n.op == "trace"),
+    ("filter(e, bools)", lambda n: n.op == "filter" and n.kids[1].op == "bools"),
+    ("filter(e, a < b)", lambda n: n.op == "filter" and n.kids[1].op == "cmp"),
 ]
+
+
+def featured(case_seed, opts):
+    """The op case `case_seed` features: of FEATURES, or of those --only names."""
+    feats = FEATURES
+    if getattr(opts, "only", None):
+        names = opts.only.split(",")
+        feats = [f for f in FEATURES if f[0] in names or f[0].split("(")[0] in names]
+        if not feats:
+            raise SystemExit("--only %s: no such op (FEATURES has: %s)"
+                             % (opts.only, ", ".join(f[0] for f in FEATURES)))
+    return feats[case_seed % 1000000 % len(feats)]
 
 
 def draw_tree(rng, shapes, min_nodes, max_nodes, feature=None):
     """A tree of the inputs' shapes, in which every input is differentiated (and which has the
     featured op)."""
     for _ in range(2000 if feature else 500):
-        dr = Drawer(rng, shapes, max_nodes)
+        dr = Drawer(rng, shapes, max_nodes, feature[0] if feature else None)
         roots = list(dict.fromkeys(shapes))
         all_b = shapes[0]
         for t in shapes[1:]:
@@ -845,7 +1054,9 @@ def draw_tree(rng, shapes, min_nodes, max_nodes, feature=None):
         if rng.random() < 0.15:
             roots.append((2,) + rng.choice(shapes))
         try:
-            tree = dr.produce(rng.choice(roots), rng.choice([2, 3, 3, 4]))
+            # (a favoured op, which comes with kids of its own, in a shallower tree)
+            tree = dr.produce(rng.choice(roots), rng.choice([1, 2, 2, 3] if dr.feature in FAVOURED
+                                                            else [2, 3, 3, 4]))
         except Retry:
             continue
         if diff_leaves(tree) != set(range(len(shapes))):
@@ -921,7 +1132,7 @@ def make_case(case_seed, opts, tree=None, shapes=None, ones_seed=None):
             shp = rng.choice(SCENARIOS)
             try:
                 t = draw_tree(rng, shp, opts.min_nodes, opts.max_nodes,
-                              FEATURES[case_seed % 1000000 % len(FEATURES)])
+                              featured(case_seed, opts))
             except Retry:
                 continue
             ones = rng.random() < 0.5
@@ -929,7 +1140,9 @@ def make_case(case_seed, opts, tree=None, shapes=None, ones_seed=None):
             shp, t, ones = shapes, tree, ones_seed
         pts = []
         misses = 0  # a tree whose domain leaves out the grid takes a random point instead
-        for _ in range(6 * opts.points):
+        # (a mask that compares inputs selects the tree's count at some points only)
+        masked = any(n.op == "filter" and n.kids[1].op == "cmp" for n in t.nodes())
+        for _ in range((24 if masked else 6) * opts.points):
             p = draw_point(rng, t, shp, ones, snapped=len(pts) % 3 == 2 and misses < 8)
             misses = 0 if p is not None else misses + 1
             if p is not None:
@@ -1105,16 +1318,19 @@ test('diff', diff_exe, args: ['--no-version', '--force-colors=false'],
 
 def shrink_options(opts):
     """The options a case's seed needs to be drawn again."""
-    return "--points %d --min-nodes %d --max-nodes %d%s" % (
+    return "--points %d --min-nodes %d --max-nodes %d%s%s" % (
         opts.points, opts.min_nodes, opts.max_nodes,
-        " --perturb " + opts.perturb if opts.perturb else "")
+        " --perturb " + opts.perturb if opts.perturb else "",
+        " --only '%s'" % opts.only if opts.only else "")
 
 
 def args_line(opts):
     return ("--seed %d --count %d --points %d --per-tu %d --jac-every %d --hess-every %d "
-            "--min-nodes %d --max-nodes %d%s" % (
+            "--min-nodes %d --max-nodes %d%s%s%s" % (
                 opts.seed, opts.count, opts.points, opts.per_tu, opts.jac_every, opts.hess_every,
-                opts.min_nodes, opts.max_nodes, " --no-chain" if opts.no_chain else ""))
+                opts.min_nodes, opts.max_nodes, " --no-chain" if opts.no_chain else "",
+                " --perturb " + opts.perturb if opts.perturb else "",
+                " --only '%s'" % opts.only if opts.only else ""))
 
 
 def generate(opts):
@@ -1214,8 +1430,10 @@ def shrink(opts):
     tried = set()
     while changed:
         changed = False
-        for target in [n for n in tree.nodes() if n.op not in ("leaf", "const")]:
-            subs = [k for k in target.kids if k.shape == target.shape and k.op not in ("const", "cmp")]
+        # (not a comparison: a mask must stay one)
+        for target in [n for n in tree.nodes() if n.op not in ("leaf", "const", "bools", "cmp")]:
+            subs = [k for k in target.kids
+                    if k.shape == target.shape and k.op not in ("const", "cmp", "bools")]
             subs += [lf for lf in leaves if lf.shape == target.shape]
             for new in subs:
                 cand = replace(tree, target, new)
@@ -1244,9 +1462,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=1, help="case seeds are 1000000 * seed + index")
-    ap.add_argument("--count", type=int, default=67, help="trees")
+    ap.add_argument("--count", type=int, default=72, help="trees")
     ap.add_argument("--points", type=int, default=17, help="points per tree")
-    ap.add_argument("--per-tu", type=int, default=23, help="trees per translation unit")
+    ap.add_argument("--per-tu", type=int, default=24, help="trees per translation unit")
     ap.add_argument("--out", default=str(REPO / "test" / "diff"))
     ap.add_argument("--jac-every", type=int, default=10, help="Jacobians on every k-th tree (0: none)")
     ap.add_argument("--hess-every", type=int, default=10, help="Hessian on every k-th tree (0: none)")
@@ -1258,6 +1476,8 @@ def main():
                     help="fail if test/diff differs from what these options generate")
     ap.add_argument("--shrink", type=int, metavar="CASE_SEED", help="shrink a failing case")
     ap.add_argument("--print", type=int, metavar="CASE_SEED", help="print one case's C++")
+    ap.add_argument("--only", metavar="OPS", help="feature only these ops: names of FEATURES, or "
+                    "what comes before their '(', comma-separated ('diagonal,trace,filter,e(i)')")
     ap.add_argument("--perturb", metavar="FUNC", help="make torch's FUNC (e.g. sinh) wrong by 1e-6: "
                     "the cases that use it must fail, and --shrink must find it")
     ap.add_argument("-v", "--verbose", action="store_true")
