@@ -449,6 +449,14 @@ TEST_CASE("a transpose, a slice or a diagonal is read in place by the loop aroun
     // The adjoints read the views in place too: d sum(A * Aᵀ) / dA = 2 Aᵀ.
     auto [ga] = grad(sum(square), wrt(a));
     CHECK(ga == xt::xarray<double>(2. * xt::transpose(pa)));
+    // Into the leaf the views read (x = f(x)): the value is made whole before A is written, as
+    // is one whose shape differs from the leaf's.
+    auto m = var<"M">(xt::xarray<double>{{1., 2.}, {3., 4.}});
+    eval_into(m.value(), m * transpose(m) + view(m, xt::all(), 0));
+    CHECK(m.value() == xt::xarray<double>{{2., 9.}, {7., 19.}});
+    auto v = var<"v">(xt::xarray<double>{1., 2.});
+    eval_into(v.value(), v + m);
+    CHECK(v.value() == xt::xarray<double>{{3., 11.}, {8., 21.}});
     // A view of an expression, which each loop would compute anew, is materialised once.
     auto const t = transpose(cexp(a));
     CHECK(calls_of([&] { eval(t * t + sum(t)); }) == 9);

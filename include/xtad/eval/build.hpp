@@ -1310,6 +1310,20 @@ bool reads_any(E const& e, std::array<byte_range, K> const& outs) {
     return hit;
 }
 
+/// Whether a loop over `e` reads a tensor at other elements than the one it writes: through a
+/// view read in place (a transpose, a slice).
+template <class E>
+bool reads_elsewhere(E const& e) {
+    bool found = false;
+    for_each_node(e, [&](auto const& n) {
+        using N = std::remove_cvref_t<decltype(n)>;
+        if constexpr (requires { typename N::op_type; }) {
+            found = found || is_view_op<typename N::op_type>;
+        }
+    });
+    return found;
+}
+
 /// Whether evaluating `e` reads the memory of `out`.
 template <class E, class C>
 bool reads_from(E const& e, C const& out) {
@@ -1674,8 +1688,20 @@ void eval_into(C& out, E const& e) {
     clear_caches(e);
     if constexpr (detail::row_major_contiguous<C>) {
         if (detail::reads_from(e, out)) {
-            // In place (`x = f(x)`): every value read before out is resized or written.
-            detail::assign<value_t<E>>(out, e, shape);
+            if (detail::reads_elsewhere(e)
+                || !std::equal(out.shape().begin(), out.shape().end(), shape.begin(),
+                               shape.end())) {
+                // The loop would read out's memory where it has already written (a transpose
+                // or a slice of out read in place), or after resizing it: the value is made
+                // whole first.
+                xt::xarray<value_t<E>> value(shape);
+                detail::write<value_t<E>>(value.data(), e, shape);
+                detail::resize_to(out, shape);
+                std::copy(value.begin(), value.end(), out.data());
+            } else {
+                // In place (`x = f(x)`): each element is read where it is written, before.
+                detail::assign<value_t<E>>(out, e, shape);
+            }
         } else {
             detail::resize_to(out, shape);
             detail::write<value_t<E>>(out.data(), e, shape);
